@@ -1,0 +1,22 @@
+"""matdiff: matrix calculus — derivatives of matrix expressions, exact and readable.
+
+The public API::
+
+    d = matdiff.derivative("norm2(X'*W)^2", wrt="W")
+    str(d)                                   # "2*X*X'*W"
+    d.evaluate({"X": X, "W": W})             # shape S_out + S_in
+    matdiff.evaluate("x'*A*x", {"x": x, "A": A})
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from .api import derivative, evaluate, parse
+from .calculus.derivative import Derivative
+from .errors import DomainError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
+from .expr import Node as Expr
+
+__all__ = ["derivative", "evaluate", "parse", "Derivative", "Expr", "MatdiffError", "ParseError",
+           "ShapeError", "UnknownNameError", "DomainError", "LimitError"]

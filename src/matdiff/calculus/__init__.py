@@ -1,0 +1,1 @@
+"""Differentiation: linearize (forward), transpose (reverse), derivatives of any order."""

@@ -1,0 +1,96 @@
+"""Derivatives of any order, in the layout ``S_out + S_in`` (+ ``S_in`` per extra order).
+
+A scalar function is first differentiated in reverse mode: the gradient ``G``
+(``df = G:dX``) is an expression of the variable's shape. Every further order,
+and every order of a non-scalar function, is a linearization in a new
+direction ``dXₖ``; evaluating the resulting multilinear form on a basis of
+directions (batched, one NumPy pass) gives the exact tensor.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..dims import Shape
+from ..errors import LimitError, MatdiffError
+from ..evaluate import MAX_ELEMENTS, EvalContext, bind, run
+from ..expr import Node, const, hole, var
+from ..render.text import to_text
+from ..simplify import simplify
+from .linearize import linearize
+from .transpose import transpose
+
+MAX_ORDER = 6
+
+
+def gradient(f: Node, x: Node) -> Node | None:
+    """G with df = G:dX for a scalar f (None when f does not depend on X)."""
+    d = hole(x.attr, x.shape)  # type: ignore[arg-type]
+    lin = linearize(f, x, d)
+    return None if lin is None else transpose(lin, d, const(1.0))
+
+
+class Derivative:
+    """The k-th derivative of an expression with respect to one variable."""
+
+    def __init__(self, expr: Node, wrt: str, order: int = 1, wrt_shape: Shape | None = None) -> None:
+        if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+            raise MatdiffError(f"order must be a positive integer, got {order!r}")
+        if order > MAX_ORDER:
+            raise LimitError(f"derivatives are limited to order {MAX_ORDER}, got {order}")
+        shape = expr.variables().get(wrt, wrt_shape)
+        if shape is None:
+            raise MatdiffError(f"'{wrt}' does not occur in the expression and has no declared shape")
+        self.expr = expr
+        self.wrt = var(wrt, shape)
+        self.order = order
+        f = simplify(expr)
+        if expr.shape.is_scalar:
+            g = gradient(f, self.wrt)
+            self.gradient: Node | None = None if g is None else simplify(g)
+            form, done = self.gradient, 1
+        else:
+            self.gradient, form, done = None, f, 0
+        self.directions = [hole(wrt, shape, k) for k in range(1, order - done + 1)]
+        for d in self.directions:
+            form = None if form is None else linearize(form, self.wrt, d)
+        #: The multilinear form in the directions dX, dX2, … (the gradient for order 1 of a scalar).
+        self.form = None if form is None else simplify(form)
+
+    @property
+    def shape(self) -> Shape:
+        """Symbolic shape of the result: S_out + S_in × order."""
+        return Shape(self.expr.shape.dims + self.wrt.shape.dims * self.order)
+
+    def __str__(self) -> str:
+        if self.form is None:
+            return "0"
+        return to_text(self.form)
+
+    def __repr__(self) -> str:
+        return f"Derivative({str(self)!r})"
+
+    def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
+        """The derivative at ``values`` as a float64 array of shape S_out + S_in × order."""
+        variables = dict(self.expr.variables())
+        variables.setdefault(self.wrt.attr, self.wrt.shape)  # type: ignore[arg-type]
+        sizes, arrays = bind(variables, values)
+        ctx = EvalContext(sizes, dict(arrays))
+        out_shape = ctx.dims(self.expr.shape)
+        in_shape = ctx.dims(self.wrt.shape)
+        full = out_shape + in_shape * self.order
+        if math.prod(full) > MAX_ELEMENTS:
+            raise LimitError(f"the derivative has {math.prod(full):,} entries; the limit is {MAX_ELEMENTS:,}")
+        if self.form is None:
+            return np.zeros(full)
+        m = len(self.directions)
+        n = math.prod(in_shape)
+        basis = np.eye(n).reshape((n,) + in_shape)
+        for k, d in enumerate(self.directions):
+            ctx.leaves[d] = basis.reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)  # type: ignore[index]
+        value = run(self.form, ctx)
+        value = np.broadcast_to(value, (n,) * m + ctx.dims(self.form.shape))
+        value = np.moveaxis(value, list(range(m)), list(range(-m, 0))) if m else value
+        return np.ascontiguousarray(value, dtype=float).reshape(full)

@@ -1,0 +1,30 @@
+"""Symbolic reverse mode: move everything off the hole with the Frobenius rules.
+
+For a scalar ``L[dX]`` linear in ``dX`` this finds ``G`` with ``L[dX] = G:dX``:
+cotangents flow from the root to the hole through each op's ``vjp`` rule
+(``G:(A dX B) = A'GB':dX``, ``G:dX' = G':dX``, ``G:(A⊙dX) = (A⊙G):dX`` …).
+"""
+from __future__ import annotations
+
+from ..ops.arithmetic import add
+from ..expr import Node
+
+
+def transpose(lin: Node, direction: Node, cotangent: Node) -> Node | None:
+    """The adjoint of ``dX ↦ lin`` applied to ``cotangent``; None if zero."""
+    order = list(lin.walk())
+    depends: set[Node] = set()
+    for node in order:
+        if node == direction or any(a in depends for a in node.args):
+            depends.add(node)
+    cots: dict[Node, Node | None] = {lin: cotangent}
+    for node in reversed(order):
+        c = cots.get(node)
+        if c is None or node not in depends or not node.args:
+            continue
+        for i, a in enumerate(node.args):
+            if a in depends:
+                if node.op.vjp is None:
+                    raise AssertionError(f"{node.op.name} is not linear in its argument {i}")
+                cots[a] = add(cots.get(a), node.op.vjp(node, i, c))
+    return cots.get(direction)

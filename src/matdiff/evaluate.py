@@ -1,0 +1,105 @@
+"""Numeric evaluation: bind arrays to variables, then run each op's NumPy lowering.
+
+Values carry leading batch axes for the directions of a differential, so one
+pass evaluates a linear map on a whole basis (see ``ops.lowering``). Floating
+point faults (log of a negative, division by zero, overflow) become
+``DomainError``s naming the op; sizes are checked before anything is allocated.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from .dims import Shape
+from .errors import DomainError, LimitError, MatdiffError, ShapeError
+from .expr import CONST, HOLE, VAR, Node
+
+#: The most float64 entries one intermediate value may have (400 MB).
+MAX_ELEMENTS = 50_000_000
+
+
+class EvalContext:
+    """Sizes of the symbolic dimensions and values of the leaves."""
+
+    def __init__(self, sizes: Mapping[str, int], leaves: Mapping[Node | str, np.ndarray]) -> None:
+        self.sizes = dict(sizes)
+        self.leaves = leaves
+
+    def dims(self, shape: Shape) -> tuple[int, ...]:
+        out = shape.concrete(self.sizes)
+        if out is None:
+            missing = [str(d) for d in shape.dims if d.value(self.sizes) is None]
+            raise ShapeError(f"the size {', '.join(missing)} is not fixed by any input")
+        return out
+
+    def leaf(self, node: Node) -> np.ndarray:
+        if node.op is CONST:
+            return np.asarray(node.attr, dtype=float)
+        key = node.attr if node.op is VAR else node
+        return self.leaves[key]  # type: ignore[index]
+
+
+def as_array(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise MatdiffError(f"the value of {name} is not an array of numbers") from None
+    if arr.ndim > 2:
+        raise ShapeError(f"the value of {name} has {arr.ndim} axes; at most 2 are allowed")
+    return arr
+
+
+def bind(shapes: Mapping[str, Shape], values: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """Match arrays to the variables' (symbolic) shapes: the sizes of the symbols."""
+    if not isinstance(values, Mapping):
+        raise MatdiffError("values must be a mapping from variable names to arrays")
+    missing = sorted(set(shapes) - set(values))
+    if missing:
+        raise MatdiffError(f"no value given for {', '.join(missing)}")
+    arrays = {name: as_array(name, values[name]) for name in shapes}
+    sizes: dict[str, int] = {}
+    pending = []
+    for name, shape in shapes.items():
+        arr = arrays[name]
+        if arr.ndim != shape.rank:
+            raise ShapeError(f"{name} is a {shape} but its value has shape {arr.shape}")
+        for d, n in zip(shape.dims, arr.shape):
+            if d.is_symbol and d.syms[0] not in sizes:
+                sizes[d.syms[0]] = n
+            pending.append((name, d, n))
+    for name, d, n in pending:
+        if d.value(sizes) != n:
+            raise ShapeError(f"the value of {name} has a size {n} where {d} = {d.value(sizes)} "
+                             "is required by the other inputs")
+    return sizes, arrays
+
+
+def run(root: Node, ctx: EvalContext) -> np.ndarray:
+    """Evaluate ``root`` bottom-up (no recursion), with floating point faults as errors."""
+    values: dict[Node, np.ndarray] = {}
+    with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
+        for node in root.walk():
+            args = [values[a] for a in node.args]
+            _check_size(node, args, ctx)
+            try:
+                values[node] = np.asarray(node.op.lower(node, args, ctx))
+            except FloatingPointError as e:
+                raise DomainError(f"{node.op.name}: {e} at these inputs") from None
+            except np.linalg.LinAlgError as e:
+                raise DomainError(f"{node.op.name}: {e}") from None
+            except ValueError as e:
+                raise ShapeError(f"{node.op.name}: the inputs' sizes do not fit ({e})") from None
+    return values[root]
+
+
+def _check_size(node: Node, args: list[np.ndarray], ctx: EvalContext) -> None:
+    if node.op is VAR or node.op is HOLE or node.op is CONST:
+        return
+    batch = 1
+    for value, a in zip(args, node.args):
+        batch = max(batch, math.prod(value.shape[:value.ndim - a.shape.rank]))
+    size = batch * math.prod(ctx.dims(node.shape))
+    if size > MAX_ELEMENTS:
+        raise LimitError(f"{node.op.name} would hold {size:,} numbers; the limit is {MAX_ELEMENTS:,}")

@@ -1,0 +1,175 @@
+"""Expression nodes: immutable, hashable, each knowing its shape.
+
+One node type, ``Node(op, args, attr, shape)``: ``op`` is an ``Op`` object (an
+op is compared by identity, never by a string), ``args`` the child nodes,
+``attr`` a hashable parameter (a variable's name, a constant's value, an
+exponent…). Equal trees are equal values; the hash is computed once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
+
+from .dims import SCALAR, Dim, Shape, Unifier
+from .errors import ShapeError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .evaluate import EvalContext
+
+#: ``shape(arg_shapes, attr, unifier) -> Shape``; raises ShapeError.
+ShapeRule = Callable[[Sequence[Shape], Any, Unifier], Shape]
+#: ``jvp(node, arg_tangents) -> tangent`` (None stands for a zero tangent).
+JvpRule = Callable[["Node", Sequence["Node | None"]], "Node | None"]
+#: ``vjp(node, i, cotangent) -> cotangent of args[i]`` for an op linear in args[i].
+VjpRule = Callable[["Node", int, "Node"], "Node | None"]
+#: ``lower(node, arg_values, ctx) -> ndarray``; values carry leading batch axes.
+Lowering = Callable[["Node", Sequence["np.ndarray"], "EvalContext"], "np.ndarray"]
+#: ``syntax(node, printed_args) -> (text, precedence)``, printed_args as (text, precedence).
+Syntax = Callable[["Node", Sequence[tuple[str, int]]], tuple[str, int]]
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """Everything about one operation, declared once, side by side."""
+
+    name: str
+    shape: ShapeRule
+    jvp: JvpRule | None
+    vjp: VjpRule | None
+    lower: Lowering
+    syntax: Syntax
+    doc: str = field(default="")
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Node:
+    """An immutable expression node; structural equality, cached hash."""
+
+    __slots__ = ("op", "args", "attr", "shape", "_hash")
+
+    op: Op
+    args: tuple[Node, ...]
+    attr: Hashable
+    shape: Shape
+
+    def __init__(self, op: Op, args: tuple[Node, ...], attr: Hashable, shape: Shape) -> None:
+        object.__setattr__(self, "op", op)
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "attr", attr)
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "_hash", hash((id(op), args, attr, shape)))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Node is immutable")
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Node) or self._hash != other._hash:
+            return False
+        return (self.op is other.op and self.attr == other.attr
+                and self.shape == other.shape and self.args == other.args)
+
+    def __repr__(self) -> str:
+        from .render.text import to_text  # display only; no stage depends on it
+        return f"Node({to_text(self)!r})"
+
+    def walk(self) -> Iterator[Node]:
+        """Every distinct node of the DAG, children before parents (iterative)."""
+        seen: set[Node] = set()
+        stack: list[tuple[Node, bool]] = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                yield node
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args) if a not in seen)
+
+    def variables(self) -> dict[str, Shape]:
+        """The free variables and their shapes."""
+        return {n.attr: n.shape for n in self.walk() if n.op is VAR}  # type: ignore[misc]
+
+
+def apply(op: Op, args: Sequence[Node], attr: Hashable = None, unifier: Unifier | None = None) -> Node:
+    """Build ``op(args)``, its shape given by the op's shape rule."""
+    shape = op.shape([a.shape for a in args], attr, unifier or Unifier())
+    return Node(op, tuple(args), attr, shape)
+
+
+def _leaf_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
+    raise AssertionError("leaves are built directly")
+
+
+def _no_lower(node: Node, vals: Sequence[Any], ctx: EvalContext) -> Any:
+    return ctx.leaf(node)
+
+
+def _name_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    return str(node.attr), ATOM
+
+
+def _hole_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    name, k = node.attr  # type: ignore[misc]
+    return f"d{name}" + (str(k) if k > 1 else ""), ATOM
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back as the same float."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _const_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    v = float(node.attr)  # type: ignore[arg-type]
+    return format_number(v), (ATOM if v >= 0 else NEG)
+
+
+# Precedence levels of printed text, loosest first. NEG is a product that starts
+# with a minus sign; MUL a ``*`` chain, which is associative.
+SUM, NEG, PROD, MUL, POWER, POSTFIX, ATOM = 10, 15, 20, 21, 40, 50, 60
+
+VAR = Op("var", _leaf_shape, None, None, _no_lower, _name_syntax, "a named input")
+HOLE = Op("hole", _leaf_shape, None, None, _no_lower, _hole_syntax,
+          "the direction dX of a differential (order k for the k-th)")
+CONST = Op("const", _leaf_shape, None, None, _no_lower, _const_syntax, "a scalar number")
+
+
+def var(name: str, shape: Shape) -> Node:
+    return Node(VAR, (), name, shape)
+
+
+def hole(name: str, shape: Shape, k: int = 1) -> Node:
+    return Node(HOLE, (), (name, k), shape)
+
+
+def const(value: float) -> Node:
+    return Node(CONST, (), float(value), SCALAR)
+
+
+def const_value(node: Node | None) -> float | None:
+    """The number a scalar constant node stands for, else None."""
+    if node is not None and node.op is CONST:
+        return float(node.attr)  # type: ignore[arg-type]
+    return None
+
+
+def square(shape: Shape, what: str, u: Unifier) -> Dim:
+    """Check that ``shape`` is a square matrix; the common size."""
+    if not shape.is_matrix:
+        raise ShapeError(f"{what} expects a square matrix, got a {shape}")
+    try:
+        return u.unify(shape.dims[0], shape.dims[1])
+    except ShapeError:
+        raise ShapeError(f"{what} expects a square matrix, got a {shape}") from None

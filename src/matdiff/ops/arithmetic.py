@@ -1,0 +1,316 @@
+"""Arithmetic: +, unary -, scaling, products, transpose, elementwise product and
+division, sums and constants. Each op declares its shape rule, linearization
+(jvp), transpose rule (vjp, for the arguments it is linear in), NumPy lowering
+and printing in one place. The constructors treat ``None`` as a zero.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..dims import SCALAR, Dim, Shape, Unifier
+from ..errors import ShapeError
+from ..expr import ATOM, CONST, Node, Op, apply, const, const_value
+from .lowering import drop, lift, logical_axes, trailing
+from .notation import call, minus, plus, postfix, product
+
+Maybe = Node | None
+
+
+def same_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    """Both operands have one shape (scalars included)."""
+    a, b = shapes
+    if a.rank != b.rank or (a.is_vector and a.row != b.row):
+        raise ShapeError(f"the operands differ in shape: {a} and {b}")
+    return Shape(tuple(u.unify(x, y) for x, y in zip(a.dims, b.dims)), a.row)
+
+
+def _first(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return shapes[0]
+
+
+def _scale_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    if not shapes[0].is_scalar:
+        raise ShapeError(f"a scale factor must be a scalar, got a {shapes[0]}")
+    return shapes[1]
+
+
+def _matmul_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    a, b = shapes
+    if a.is_scalar or b.is_scalar or (a.is_vector and b.is_vector and a.row == b.row) \
+            or (a.is_col and b.is_matrix) or (a.is_matrix and b.is_vector and b.row):
+        raise ShapeError(f"cannot multiply a {a} by a {b}")
+    if a.is_col and b.row:
+        return Shape((a.dims[0], b.dims[0]))
+    u.unify(a.cols, b.rows)
+    dims = tuple(d for d, keep in ((a.rows, not a.is_vector), (b.cols, not b.is_vector)) if keep)
+    return Shape(dims, row=a.row and len(dims) == 1)
+
+
+def _transpose_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return shapes[0].transposed()
+
+
+def _div_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    if not shapes[1].is_scalar:
+        raise ShapeError(f"'/' divides by a scalar, not by a {shapes[1]}; use './' elementwise")
+    return shapes[0]
+
+
+def _sum_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return SCALAR
+
+
+def _attr_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    if shapes and not shapes[0].is_scalar:
+        raise ShapeError(f"a fill value must be a scalar, got a {shapes[0]}")
+    return attr  # type: ignore[return-value]
+
+
+# --- NumPy lowerings --------------------------------------------------------
+
+def _lower_matmul(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    a, b = node.args
+    if a.shape.is_matrix and vals[0].ndim == 2 and vals[1].ndim == b.shape.rank:
+        return vals[0] @ vals[1]
+    return drop(np.matmul(lift(vals[0], a.shape), lift(vals[1], b.shape)), node.shape)
+
+
+def _lower_scale(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    return trailing(vals[0], node.shape.rank) * vals[1]
+
+
+def _lower_div(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    return vals[0] / trailing(vals[1], node.shape.rank)
+
+
+def _lower_transpose(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    return np.swapaxes(vals[0], -1, -2) if node.shape.is_matrix else vals[0]
+
+
+def _lower_sum(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    return np.sum(vals[0], axis=logical_axes(node.args[0].shape.rank))
+
+
+def _lower_fill(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndarray:
+    dims = ctx.dims(node.shape)  # type: ignore[attr-defined]
+    s = trailing(vals[0], len(dims))
+    return np.broadcast_to(s, s.shape[:s.ndim - len(dims)] + dims).copy()
+
+
+def _lower_eye(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndarray:
+    return np.eye(ctx.dims(node.shape)[0])  # type: ignore[attr-defined]
+
+
+# --- linearizations and transposes -----------------------------------------
+
+def _jvp_linear(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """For ops linear in all their arguments jointly: apply the op to the tangents."""
+    return rebuild(node, ts)
+
+
+def _jvp_bilinear(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d(a∘b) = da∘b + a∘db for a product-like op."""
+    a, b = node.args
+    return add(rebuild(node, [ts[0], b]), rebuild(node, [a, ts[1]]))
+
+
+def _jvp_div(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d(t/s) = dt/s − (ds/s)·(t/s)."""
+    return sub(div(ts[0], node.args[1]), scale(div(ts[1], node.args[1]), node))
+
+
+def _jvp_ediv(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d(u./v) = du./v − (u./v).*dv./v."""
+    return sub(ediv(ts[0], node.args[1]), ediv(had(node, ts[1]), node.args[1]))
+
+
+ADD = Op("add", same_shape, _jvp_linear, lambda n, i, c: c, lambda n, v, c: v[0] + v[1], plus,
+         "a + b")
+NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a")
+SCALE = Op("scale", _scale_shape, _jvp_bilinear,
+           lambda n, i, c: inner(c, n.args[1]) if i == 0 else scale(n.args[0], c),
+           _lower_scale, product("*"), "s*A: a scalar times anything")
+MATMUL = Op("matmul", _matmul_shape, _jvp_bilinear,
+            lambda n, i, c: mul(c, transpose(n.args[1])) if i == 0 else mul(transpose(n.args[0]), c),
+            _lower_matmul, product("*"),
+            "A*B; G:(A dX B) = A'GB':dX gives the transposes Ā = C B', B̄ = A' C")
+TRANSPOSE = Op("transpose", _transpose_shape, _jvp_linear, lambda n, i, c: transpose(c),
+               _lower_transpose, postfix("'"), "A'")
+HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i], c),
+         lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX")
+DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
+         product("/"), "A/s for a scalar s")
+EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
+          lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise")
+SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
+         call("sum"), "sum of all entries; its transpose broadcasts")
+
+
+def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    shape = node.shape
+    if shape.is_scalar:
+        return args[0]
+    text = f"{'matrix' if shape.is_matrix else 'vector'}({args[0][0]})"
+    return (text + "'", ATOM) if shape.row else (text, ATOM)
+
+
+FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill, _fill_syntax,
+          "vector(c) / matrix(c): every entry c, size from context")
+EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
+         "the identity matrix, size from context")
+
+
+# --- constructors (None is zero) -------------------------------------------
+
+def rebuild(node: Node, args: Sequence[Maybe]) -> Maybe:
+    """The same op on new arguments, through its constructor (zeros propagate)."""
+    return CONSTRUCTORS[node.op](*args, **({"attr": node.attr} if node.op in NEEDS_ATTR else {}))
+
+
+def add(a: Maybe, b: Maybe) -> Maybe:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ca, cb = const_value(a), const_value(b)
+    if ca is not None and cb is not None:
+        return const(ca + cb)
+    return apply(ADD, (a, b))
+
+
+def neg(a: Maybe) -> Maybe:
+    if a is None:
+        return None
+    if a.op is NEG:
+        return a.args[0]
+    c = const_value(a)
+    return const(-c) if c is not None else apply(NEG, (a,))
+
+
+def sub(a: Maybe, b: Maybe) -> Maybe:
+    return add(a, neg(b))
+
+
+def scale(s: Maybe, x: Maybe) -> Maybe:
+    """s*x for a scalar s."""
+    if s is None or x is None:
+        return None
+    cs, cx = const_value(s), const_value(x)
+    if cs is not None and cx is not None:
+        return const(cs * cx)
+    if cs == 1.0:
+        return x
+    if cs == -1.0:
+        return neg(x)
+    if cs == 0.0:
+        return None
+    if cx is not None and x.shape.is_scalar:
+        s, x = x, s
+    return apply(SCALE, (s, x))
+
+
+def mul(a: Maybe, b: Maybe) -> Maybe:
+    """The language's ``*``: scaling when a side is scalar, else the matrix product."""
+    if a is None or b is None:
+        return None
+    if a.shape.is_scalar:
+        return scale(a, b)
+    if b.shape.is_scalar:
+        return scale(b, a)
+    if a.op is EYE:
+        return b
+    if b.op is EYE:
+        return a
+    return apply(MATMUL, (a, b))
+
+
+def transpose(a: Maybe) -> Maybe:
+    if a is None or a.shape.is_scalar:
+        return a
+    if a.op is TRANSPOSE or (a.op is FILL and a.shape.is_vector):
+        return a.args[0] if a.op is TRANSPOSE else fill(a.args[0], a.shape.transposed())
+    if a.op is EYE:
+        return a
+    return apply(TRANSPOSE, (a,))
+
+
+def had(a: Maybe, b: Maybe) -> Maybe:
+    """Elementwise product; a scalar side scales."""
+    if a is None or b is None:
+        return None
+    if a.shape.is_scalar or b.shape.is_scalar:
+        return mul(a, b)
+    for x, y in ((a, b), (b, a)):
+        if x.op is FILL:
+            return scale(x.args[0], y)
+    return apply(HAD, (a, b))
+
+
+def div(a: Maybe, s: Node) -> Maybe:
+    if a is None:
+        return None
+    cs = const_value(s)
+    if cs == 1.0:
+        return a
+    ca = const_value(a)
+    if ca is not None and cs is not None and cs != 0.0:
+        return const(ca / cs)
+    return apply(DIV, (a, s))
+
+
+def ediv(a: Maybe, b: Node) -> Maybe:
+    if a is None:
+        return None
+    if b.shape.is_scalar:
+        return div(a, b)
+    return apply(EDIV, (a, b))
+
+
+def sum_(a: Maybe) -> Maybe:
+    if a is None:
+        return None
+    if a.shape.is_scalar:
+        return a
+    return apply(SUM, (a,))
+
+
+def fill(s: Maybe, shape: Shape) -> Maybe:
+    """Every entry ``s`` in the given shape (a scalar shape gives ``s`` itself)."""
+    if s is None:
+        return None
+    if shape.is_scalar:
+        return s
+    return apply(FILL, (s,), shape)
+
+
+def eye(n: Dim) -> Node:
+    return Node(EYE, (), Shape((n, n)), Shape((n, n)))
+
+
+def inner(a: Maybe, b: Maybe) -> Maybe:
+    """The Frobenius product a:b = sum(a.*b), written a'*b for column vectors."""
+    if a is None or b is None:
+        return None
+    if a.shape.is_scalar:
+        return mul(a, b)
+    if a.shape.is_vector:
+        return mul(a, transpose(b)) if a.shape.row else mul(transpose(a), b)
+    return sum_(had(a, b))
+
+
+CONSTRUCTORS = {ADD: add, NEG: neg, SCALE: scale, MATMUL: mul, TRANSPOSE: transpose, HAD: had,
+                DIV: div, EDIV: ediv, SUM: sum_, FILL: lambda s, attr: fill(s, attr)}
+NEEDS_ATTR = {FILL}
+
+
+def register(op: Op, constructor: object, needs_attr: bool = False) -> None:
+    """Let ``rebuild`` reach the constructor of an op declared in another module."""
+    CONSTRUCTORS[op] = constructor  # type: ignore[assignment]
+    if needs_attr:
+        NEEDS_ATTR.add(op)
+
+
+def is_const(node: Node) -> bool:
+    return node.op is CONST

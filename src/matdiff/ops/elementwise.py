@@ -1,0 +1,153 @@
+"""Elementwise functions and powers, declared as a table.
+
+Each row gives a function's name, its NumPy implementation and its
+linearization ``jvp(u, f(u), du)``; the ``Op`` objects are built from the table,
+so adding a function is adding a row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import special
+
+from ..dims import Shape, Unifier
+from ..expr import POWER, Node, Op, apply, const, const_value, format_number
+from .arithmetic import FILL, Maybe, add, ediv, fill, had, same_shape, scale, sub
+from .notation import call, power
+
+
+def ones(shape: Shape) -> Node:
+    return fill(const(1.0), shape)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """A row of the table: d f(u) = jvp(u, f(u), du)."""
+
+    name: str
+    numpy: Callable[[np.ndarray], np.ndarray]
+    jvp: Callable[[Node, Node, Node], Maybe]
+    doc: str
+
+
+def _unary_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return shapes[0]
+
+
+def _make(row: Elementwise) -> Op:
+    def jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+        return None if ts[0] is None else row.jvp(node.args[0], node, ts[0])
+
+    def lower(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+        return row.numpy(vals[0])
+
+    return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc)
+
+
+TABLE: list[Elementwise] = [
+    Elementwise("sin", np.sin, lambda u, f, du: had(cos(u), du), "d sin u = cos u .* du"),
+    Elementwise("cos", np.cos, lambda u, f, du: had(scale(const(-1.0), sin(u)), du),
+                "d cos u = -sin u .* du"),
+    Elementwise("tan", np.tan, lambda u, f, du: had(add(ones(u.shape), powc(f, 2.0)), du),
+                "d tan u = (1 + tan(u).^2) .* du"),
+    Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du"),
+    Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u (u > 0)"),
+    Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, scale(const(2.0), f)),
+                "d sqrt u = du ./ (2 sqrt u) (u > 0)"),
+    Elementwise("tanh", np.tanh, lambda u, f, du: had(sub(ones(u.shape), powc(f, 2.0)), du),
+                "d tanh u = (1 - tanh(u).^2) .* du"),
+    Elementwise("abs", np.abs, lambda u, f, du: had(sign(u), du), "d |u| = sign u .* du"),
+    Elementwise("sign", np.sign, lambda u, f, du: None, "d sign u = 0 (almost everywhere)"),
+    Elementwise("relu", lambda x: np.maximum(x, 0.0), lambda u, f, du: had(relu(sign(u)), du),
+                "d relu u = [u > 0] .* du, the step written relu(sign(u))"),
+    Elementwise("sigmoid", special.expit,
+                lambda u, f, du: had(had(f, sub(ones(u.shape), f)), du),
+                "d σ(u) = σ(u).*(1 - σ(u)) .* du"),
+]
+UNARY: dict[str, Op] = {row.name: _make(row) for row in TABLE}
+
+
+def unary(name: str, u: Node) -> Node:
+    """Apply the elementwise function ``name``."""
+    return apply(UNARY[name], (u,))
+
+
+def sin(u: Node) -> Node:
+    return unary("sin", u)
+
+
+def cos(u: Node) -> Node:
+    return unary("cos", u)
+
+
+def sign(u: Node) -> Node:
+    return unary("sign", u)
+
+
+def relu(u: Node) -> Node:
+    return unary("relu", u)
+
+
+def log(u: Node) -> Node:
+    return unary("log", u)
+
+
+# --- powers -------------------------------------------------------------------
+
+def _powc_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    p = float(node.attr)  # type: ignore[arg-type]
+    exponent = (format_number(p), POWER + 1 if p >= 0 else 0)
+    return power("^" if node.shape.is_scalar else ".^")(node, [args[0], exponent])
+
+
+def _powc_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d(u.^p) = p*u.^(p-1) .* du for a constant p."""
+    p = float(node.attr)  # type: ignore[arg-type]
+    return had(scale(const(p), powc(node.args[0], p - 1.0)), ts[0])
+
+
+def _epow_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    return power("^" if node.shape.is_scalar else ".^")(node, args)
+
+
+def _epow_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d(u.^v) = v.*u.^(v-1).*du + u.^v.*log(u).*dv."""
+    u, v = node.args
+    first = had(had(v, epow(u, sub(v, ones(v.shape)))), ts[0]) if ts[0] is not None else None
+    second = had(had(node, log(u)), ts[1]) if ts[1] is not None else None
+    return add(first, second)
+
+
+POWC = Op("powc", _unary_shape, _powc_jvp, None,
+          lambda n, v, c: np.power(v[0], float(n.attr)), _powc_syntax,  # type: ignore[arg-type]
+          "u.^p for a constant p")
+EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
+          _epow_syntax, "u.^v elementwise (u > 0 where v varies)")
+
+
+def powc(u: Node, p: float) -> Node:
+    """u.^p for a constant p (u^p for a scalar u)."""
+    if p == 1.0:
+        return u
+    if p == 0.0:
+        return ones(u.shape)
+    c = const_value(u)
+    if c is not None and (c > 0 or float(p).is_integer()):
+        return const(c ** p)
+    if u.op is POWC:
+        q = float(u.attr)  # type: ignore[arg-type]
+        if float(q).is_integer() and float(p).is_integer():
+            return powc(u.args[0], p * q)
+    return apply(POWC, (u,), float(p))
+
+
+def epow(u: Node, v: Node) -> Node:
+    """u.^v; a constant exponent becomes ``powc``."""
+    c = const_value(v.args[0] if v.op is FILL else v)
+    if c is not None:
+        return powc(u, c)
+    return apply(EPOW, (u, v))
+
+

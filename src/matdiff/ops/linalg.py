@@ -1,0 +1,280 @@
+"""Linear algebra and reductions: tr, diag, vec, kron, det, logdet, inv, norms,
+softmax and logsumexp. Each op: shape rule, linearization, transpose rule (for
+linear ops), NumPy lowering and printing, side by side.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from scipy import special
+
+from ..dims import SCALAR, Shape, Unifier
+from ..errors import DomainError, ShapeError
+from ..expr import Node, Op, apply, square
+from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had, inner, mul,
+                         neg, register, scale, sub, transpose)
+from .elementwise import sign, unary
+from .lowering import lift, logical_axes, trailing
+from .notation import call
+
+
+def _scalar_of_any(what: str):
+    def rule(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+        if shapes[0].is_scalar:
+            raise ShapeError(f"{what} expects a vector or a matrix, got a scalar")
+        return SCALAR
+    return rule
+
+
+def _scalar_of_square(what: str):
+    def rule(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+        square(shapes[0], what, u)
+        return SCALAR
+    return rule
+
+
+def _square_of_square(what: str):
+    def rule(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+        n = square(shapes[0], what, u)
+        return Shape((n, n))
+    return rule
+
+
+def _diag_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    s = shapes[0]
+    if s.is_vector:
+        return Shape((s.dims[0], s.dims[0]))
+    if s.is_matrix:
+        return Shape((square(s, "diag", u),))
+    raise ShapeError("diag expects a vector (to build a diagonal matrix) or a square matrix")
+
+
+def _vec_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    s = shapes[0]
+    if s.is_scalar:
+        raise ShapeError("vec expects a vector or a matrix, got a scalar")
+    return Shape((s.rows * s.cols,))
+
+
+def _kron_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    a, b = shapes
+    if a.is_scalar or b.is_scalar:
+        raise ShapeError("kron expects vectors or matrices; scale a scalar with '*'")
+    if a.is_vector and b.is_vector and a.row == b.row:
+        return Shape((a.dims[0] * b.dims[0],), a.row)
+    return Shape((a.rows * b.rows, a.cols * b.cols))
+
+
+def _softmax_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    if not shapes[0].is_vector:
+        raise ShapeError(f"softmax expects a vector, got a {shapes[0]}")
+    return shapes[0]
+
+
+def _attr_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return attr  # type: ignore[return-value]
+
+
+# --- lowerings ----------------------------------------------------------------
+
+def _lower_diag(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    v = vals[0]
+    if node.shape.is_matrix:
+        return v[..., :, None] * np.eye(v.shape[-1])
+    return np.diagonal(v, axis1=-2, axis2=-1).copy()
+
+
+def _lower_vec(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    m = lift(vals[0], node.args[0].shape)
+    return np.swapaxes(m, -1, -2).reshape(m.shape[:-2] + (-1,))
+
+
+def _lower_unvec(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndarray:
+    r, c = ctx.dims(Shape((node.shape.rows, node.shape.cols)))  # type: ignore[attr-defined]
+    m = np.swapaxes(vals[0].reshape(vals[0].shape[:-1] + (c, r)), -1, -2)
+    return m if node.shape.is_matrix else m.reshape(m.shape[:-2] + (-1,))
+
+
+def _kron4(c: np.ndarray, left: tuple[int, int], right: tuple[int, int]) -> np.ndarray:
+    """A Kronecker-indexed matrix C[(i,k),(j,l)] as C[i,k,j,l]."""
+    return c.reshape(c.shape[:-2] + (left[0], right[0], left[1], right[1]))
+
+
+def _shaped(value: np.ndarray, shape: Shape) -> np.ndarray:
+    """Give a 2-D lifted result the node's logical shape."""
+    return value.reshape(value.shape[:-2] + (-1,)) if shape.is_vector else value
+
+
+def _lower_kron(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    a, b = (lift(v, x.shape) for v, x in zip(vals, node.args))
+    out = np.einsum("...ij,...kl->...ikjl", a, b)
+    return _shaped(out.reshape(out.shape[:-4] + (a.shape[-2] * b.shape[-2], -1)), node.shape)
+
+
+def _lower_kron_l(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    a = lift(vals[0], node.args[0].shape)
+    rb, cb = ctx.dims(Shape((node.shape.rows, node.shape.cols)))  # type: ignore[attr-defined]
+    c = _kron4(lift(vals[1], node.args[1].shape), a.shape[-2:], (rb, cb))
+    return _shaped(np.einsum("...ij,...ikjl->...kl", a, c), node.shape)
+
+
+def _lower_kron_r(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    b = lift(vals[1], node.args[1].shape)
+    ra, ca = ctx.dims(Shape((node.shape.rows, node.shape.cols)))  # type: ignore[attr-defined]
+    c = _kron4(lift(vals[0], node.args[0].shape), (ra, ca), b.shape[-2:])
+    return _shaped(np.einsum("...ikjl,...kl->...ij", c, b), node.shape)
+
+
+def _lower_logdet(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    sgn, logabs = np.linalg.slogdet(vals[0])
+    if np.any(sgn <= 0):
+        raise DomainError("logdet needs a matrix with a positive determinant")
+    return logabs
+
+
+def _lower_inv(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    try:
+        return np.linalg.inv(vals[0])
+    except np.linalg.LinAlgError:
+        raise DomainError("inv of a singular matrix") from None
+
+
+def _lower_softmax(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    return special.softmax(vals[0], axis=-1)
+
+
+def _lower_norm2(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    return np.sqrt(np.sum(vals[0] ** 2, axis=logical_axes(node.args[0].shape.rank)))
+
+
+# --- linearizations -------------------------------------------------------------
+
+def _jvp_det(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d det X = det X · tr(X⁻¹ dX)."""
+    return scale(node, trace(mul(inv(node.args[0]), ts[0])))
+
+
+def _jvp_logdet(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d logdet X = tr(X⁻¹ dX)."""
+    return trace(mul(inv(node.args[0]), ts[0]))
+
+
+def _jvp_inv(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d X⁻¹ = −X⁻¹ dX X⁻¹."""
+    return neg(mul(mul(node, ts[0]), node))
+
+
+def _jvp_norm2(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d‖u‖ = (u:du)/‖u‖."""
+    return div(inner(node.args[0], ts[0]), node)
+
+
+def _jvp_norm1(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d‖u‖₁ = sign(u):du."""
+    return inner(sign(node.args[0]), ts[0])
+
+
+def _jvp_lse(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d logsumexp(u) = exp(u − logsumexp(u)):du."""
+    u = node.args[0]
+    return inner(unary("exp", sub(u, fill(node, u.shape))), ts[0])  # type: ignore[arg-type]
+
+
+def _jvp_softmax(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d s = s.*dx − (s'dx) s for s = softmax(x)."""
+    return sub(had(node, ts[0]), scale(inner(node, ts[0]), node))
+
+
+def _vjp_kron(node: Node, i: int, c: Node) -> Maybe:
+    a, b = node.args
+    return kron_r(c, b, a.shape) if i == 0 else kron_l(a, c, b.shape)
+
+
+def _vjp_kron_l(node: Node, i: int, c: Node) -> Maybe:
+    a, k = node.args
+    return kron_r(k, c, a.shape) if i == 0 else kron(a, c)
+
+
+def _vjp_kron_r(node: Node, i: int, c: Node) -> Maybe:
+    k, b = node.args
+    return kron(c, b) if i == 0 else kron_l(c, k, b.shape)
+
+
+TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
+           lambda n, i, c: scale(c, eye(n.args[0].shape.dims[0])),
+           lambda n, v, c: np.trace(v[0], axis1=-2, axis2=-1), call("tr"), "trace; G:tr(dX) gives G·I")
+DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
+          "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose")
+VEC = Op("vec", _vec_shape, _jvp_linear, lambda n, i, c: unvec(c, n.args[0].shape), _lower_vec,
+         call("vec"), "stacks columns; transpose: unvec")
+UNVEC = Op("unvec", _attr_shape, _jvp_linear, lambda n, i, c: vec(c), _lower_unvec,
+           lambda n, a: (f"unvec({a[0][0]}, {n.shape.rows}, {n.shape.cols})", 60),
+           "the inverse of vec for a given shape")
+KRON = Op("kron", _kron_shape, _jvp_bilinear, _vjp_kron, _lower_kron, call("kron"),
+          "Kronecker product A⊗B")
+KRON_L = Op("kron_l", _attr_shape, _jvp_bilinear, _vjp_kron_l, _lower_kron_l, call("kron_l"),
+            "B̄[k,l] = Σ A[i,j] C[(i,k),(j,l)]: the transpose of B ↦ A⊗B")
+KRON_R = Op("kron_r", _attr_shape, _jvp_bilinear, _vjp_kron_r, _lower_kron_r, call("kron_r"),
+            "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B")
+DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
+         call("det"), "determinant")
+LOGDET = Op("logdet", _scalar_of_square("logdet"), _jvp_logdet, None, _lower_logdet,
+            call("logdet"), "log of a positive determinant")
+INV = Op("inv", _square_of_square("inv"), _jvp_inv, None, _lower_inv, call("inv"), "inverse")
+NORM2 = Op("norm2", _scalar_of_any("norm2"), _jvp_norm2, None, _lower_norm2, call("norm2"),
+           "Euclidean norm of a vector, Frobenius norm of a matrix")
+NORM1 = Op("norm1", _scalar_of_any("norm1"), _jvp_norm1, None,
+           lambda n, v, c: np.sum(np.abs(v[0]), axis=logical_axes(n.args[0].shape.rank)),
+           call("norm1"), "sum of absolute values")
+LSE = Op("logsumexp", _scalar_of_any("logsumexp"), _jvp_lse, None,
+         lambda n, v, c: special.logsumexp(v[0], axis=logical_axes(n.args[0].shape.rank)),
+         call("logsumexp"), "log Σ exp(u)")
+SOFTMAX = Op("softmax", _softmax_shape, _jvp_softmax, None, _lower_softmax, call("softmax"),
+             "exp(x)/Σexp(x)")
+
+
+def trace(x: Maybe) -> Maybe:
+    return None if x is None else apply(TRACE, (x,))
+
+
+def diag(x: Maybe) -> Maybe:
+    return None if x is None else apply(DIAG, (x,))
+
+
+def vec(x: Maybe) -> Maybe:
+    return None if x is None else apply(VEC, (x,))
+
+
+def unvec(x: Maybe, shape: Shape) -> Maybe:
+    return None if x is None else apply(UNVEC, (x,), shape)
+
+
+def kron(a: Maybe, b: Maybe) -> Maybe:
+    return None if a is None or b is None else apply(KRON, (a, b))
+
+
+def kron_l(a: Maybe, c: Maybe, shape: Shape) -> Maybe:
+    return None if a is None or c is None else apply(KRON_L, (a, c), shape)
+
+
+def kron_r(c: Maybe, b: Maybe, shape: Shape) -> Maybe:
+    return None if c is None or b is None else apply(KRON_R, (c, b), shape)
+
+
+def inv(x: Node) -> Node:
+    if x.op is INV:
+        return x.args[0]
+    return apply(INV, (x,))
+
+
+for _op, _make in ((TRACE, trace), (DIAG, diag), (VEC, vec), (KRON, kron)):
+    register(_op, _make)
+register(UNVEC, lambda x, attr: unvec(x, attr), needs_attr=True)
+register(KRON_L, lambda a, c, attr: kron_l(a, c, attr), needs_attr=True)
+register(KRON_R, lambda c, b, attr: kron_r(c, b, attr), needs_attr=True)
+
+#: Functions of the language that map to one op applied to their arguments.
+CALLS: dict[str, Op] = {"tr": TRACE, "diag": DIAG, "vec": VEC, "kron": KRON, "det": DET,
+                        "logdet": LOGDET, "inv": INV, "norm1": NORM1, "norm2": NORM2,
+                        "logsumexp": LSE, "softmax": SOFTMAX}

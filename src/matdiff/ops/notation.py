@@ -1,0 +1,73 @@
+"""How ops print in the input language: small factories an op declaration uses.
+
+Every factory returns a ``Syntax``: ``(node, printed_args) -> (text, level)``,
+where each printed arg is ``(text, level)`` and levels are the precedences of
+``matdiff.expr``. Parentheses are added exactly where the grammar needs them,
+so printed text parses back to an equal expression.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..expr import ATOM, MUL, NEG, POSTFIX, POWER, PROD, SUM, Node, Syntax
+
+Printed = Sequence[tuple[str, int]]
+
+
+def paren(arg: tuple[str, int], min_level: int) -> str:
+    text, level = arg
+    return text if level >= min_level else f"({text})"
+
+
+def call(name: str) -> Syntax:
+    """``name(a, b)``."""
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        return f"{name}({', '.join(t for t, _ in args)})", ATOM
+    return syntax
+
+
+def product(token: str) -> Syntax:
+    """A left-associative product operator: ``a*b``, ``a.*b``, ``a./b``, ``a/b``.
+
+    Only ``*`` chains are associative, so only they drop parentheses on the right.
+    """
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        left = paren(args[0], PROD)
+        right_text, right_level = args[1]
+        ok = right_level > PROD and not (right_level == MUL and token != "*")
+        right = right_text if ok else f"({right_text})"
+        level = MUL if token == "*" else PROD
+        if left.startswith("-"):
+            level = NEG
+        return f"{left}{token}{right}", level
+    return syntax
+
+
+def plus(node: Node, args: Printed) -> tuple[str, int]:
+    """``a + b``, written ``a - c`` when b is printed as ``-c``."""
+    left = args[0][0]
+    text, level = args[1]
+    if level == NEG:
+        return f"{left} - {text[1:]}", SUM
+    return f"{left} + {paren(args[1], NEG)}", SUM
+
+
+def minus(node: Node, args: Printed) -> tuple[str, int]:
+    """Unary minus: ``-a``; a product keeps no parentheses (``-A*B``)."""
+    text, level = args[0]
+    if level == NEG:
+        return f"-({text})", NEG
+    return f"-{paren(args[0], PROD)}", NEG
+
+
+def power(token: str) -> Syntax:
+    """``a^b`` / ``a.^b``: the base is an atom or a transpose."""
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        return f"{paren(args[0], POSTFIX)}{token}{paren(args[1], POWER)}", POWER
+    return syntax
+
+
+def postfix(token: str) -> Syntax:
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        return f"{paren(args[0], POSTFIX)}{token}", POSTFIX
+    return syntax

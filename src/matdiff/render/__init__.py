@@ -1,0 +1,1 @@
+"""Rendering expressions as text (the input language)."""

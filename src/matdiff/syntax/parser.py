@@ -1,0 +1,304 @@
+"""Parse the input language into a typed ``Node`` with unified symbolic shapes.
+
+The grammar (``grammar.lark``) is declarative and parsed by lark's LALR parser;
+nothing the user types is ever executed. The parse tree is turned into nodes
+bottom-up without recursion; every operator's shape rule unifies dimensions in
+one ``Unifier`` (so ``A*x`` forces ``cols(A) = len(x)``), and a final pass
+writes the resolved dimensions into the tree.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+from ..dims import SCALAR, Dim, Shape, Unifier
+from ..errors import LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
+from ..expr import Node, Op, apply, const, const_value, square, var
+from ..ops import arithmetic as ar
+from ..ops import elementwise as ew
+from ..ops import linalg as la
+from ..ops import matfun as mf
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 200
+MAX_NODES = 5_000
+
+_PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(), parser="lalr",
+               propagate_positions=True, maybe_placeholders=True)
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv": "./",
+            "pow": "^", "epow": ".^", "neg": "-", "transpose": "'"}
+
+#: Functions of the language: name -> number of arguments.
+ARITY: dict[str, int] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
+                         "sum": 1, "vector": 1, "matrix": 1,
+                         **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS}}
+CONSTANTS = ("eye",)
+
+ShapeSpec = Mapping[str, Sequence[int | str]]
+
+
+def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
+    """Parse ``text`` into a typed expression; ``shapes`` fixes variables' shapes."""
+    if not isinstance(text, str):
+        raise MatdiffError(f"an expression must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise LimitError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if not text.strip():
+        raise ParseError("the expression is empty", text, 0)
+    tree = _parse_tree(text)
+    _check_size(tree)
+    builder = _Builder(text, declared_shapes(shapes))
+    return _resolve(builder.build(tree), builder.unifier)
+
+
+def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
+    """Validate a ``shapes`` mapping: each value a tuple of 0–2 sizes or names."""
+    out: dict[str, Shape] = {}
+    if shapes is None:
+        return out
+    if not isinstance(shapes, Mapping):
+        raise MatdiffError("shapes must be a mapping from names to shape tuples")
+    for name, spec in shapes.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise MatdiffError(f"invalid variable name in shapes: {name!r}")
+        if isinstance(spec, (int, str)) or not isinstance(spec, Sequence) or len(spec) > 2:
+            raise ShapeError(f"the shape of {name} must be a tuple of at most 2 sizes, got {spec!r}")
+        dims = []
+        for d in spec:
+            if isinstance(d, bool) or not isinstance(d, (int, str)) or \
+                    (isinstance(d, int) and not 1 <= d <= 10**9) or \
+                    (isinstance(d, str) and not d.isidentifier()):
+                raise ShapeError(f"the shape of {name} has an invalid size {d!r}")
+            dims.append(Dim.of(d))
+        out[name] = Shape(tuple(dims))
+    return out
+
+
+def shape_by_letter(name: str) -> Shape:
+    """a–g scalars, h–z vectors, A–Z matrices (by the first letter)."""
+    first = name[0]
+    if first.isupper():
+        return Shape((Dim.of(f"rows({name})"), Dim.of(f"cols({name})")))
+    if first <= "g":
+        return SCALAR
+    return Shape((Dim.of(f"len({name})"),))
+
+
+def _parse_tree(text: str) -> Tree:
+    try:
+        return _PARSER.parse(text)
+    except UnexpectedCharacters as e:
+        raise ParseError(f"unexpected character {text[e.pos_in_stream]!r}", text,
+                         e.pos_in_stream) from None
+    except UnexpectedEOF:
+        raise ParseError("the expression ends too early", text, len(text)) from None
+    except UnexpectedToken as e:
+        if e.token.type == "$END":
+            raise ParseError("the expression ends too early (an operand or ')' is missing)",
+                             text, len(text)) from None
+        raise ParseError(f"unexpected {str(e.token)!r}", text, e.token.start_pos) from None
+    except LarkError as e:
+        raise ParseError(f"cannot parse the expression: {e}") from None
+
+
+def _check_size(tree: Tree) -> None:
+    stack = [(tree, 1)]
+    count = 0
+    while stack:
+        t, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep")
+        if count > MAX_NODES:
+            raise LimitError(f"the expression has more than {MAX_NODES} parts")
+        stack.extend((c, depth + 1) for c in t.children if isinstance(c, Tree))
+
+
+def _start(item: Tree | Token | None) -> int:
+    if isinstance(item, Token):
+        return item.start_pos or 0
+    if isinstance(item, Tree) and not item.meta.empty:
+        return item.meta.start_pos
+    return 0
+
+
+def _end(item: Tree | Token) -> int:
+    if isinstance(item, Token):
+        return item.end_pos or 0
+    return item.meta.end_pos if not item.meta.empty else 0
+
+
+class _Builder:
+    """Turns a lark tree into typed nodes, unifying dimensions as it goes."""
+
+    def __init__(self, text: str, shapes: dict[str, Shape]) -> None:
+        self.text = text
+        self.shapes = shapes
+        self.unifier = Unifier()
+        self.vars: dict[str, Node] = {}
+
+    def build(self, tree: Tree) -> Node:
+        done: dict[int, Node] = {}
+        stack: list[tuple[Tree, bool]] = [(tree, False)]
+        while stack:
+            t, ready = stack.pop()
+            if not ready:
+                stack.append((t, True))
+                stack.extend((c, False) for c in t.children if isinstance(c, Tree))
+                continue
+            args = [done[id(c)] for c in t.children if isinstance(c, Tree)]
+            try:
+                done[id(t)] = self.node(t, args)
+            except MatdiffError as e:
+                raise e.at(self.text, self._where(t)) from None
+        return done[id(tree)]
+
+    def _where(self, t: Tree) -> int:
+        symbol = _SYMBOLS.get(t.data)
+        if symbol and t.data not in ("neg",) and len(t.children) == 2:
+            found = self.text.find(symbol, _end(t.children[0]))
+            return found if found >= 0 else _start(t)
+        if t.data == "transpose":
+            return max(_end(t.children[0]), 0)
+        return _start(t)
+
+    def apply(self, op: Op, args: Sequence[Node], attr: object = None) -> Node:
+        return apply(op, args, attr, self.unifier)  # type: ignore[arg-type]
+
+    def node(self, t: Tree, args: list[Node]) -> Node:
+        kind = t.data
+        if kind == "number":
+            return const(float(t.children[0]))
+        if kind == "name":
+            return self.variable(str(t.children[0]))
+        if kind == "call":
+            name = t.children[0]
+            return self.call(str(name), args)
+        if kind == "neg":
+            c = const_value(args[0])
+            return const(-c) if c is not None else self.apply(ar.NEG, args)
+        if kind == "transpose":
+            return args[0] if args[0].shape.is_scalar else self.apply(ar.TRANSPOSE, args)
+        return getattr(self, "op_" + kind)(*args)
+
+    def _op_error(self, kind: str, a: Node, b: Node, err: ShapeError) -> ShapeError:
+        return ShapeError(f"'{_SYMBOLS[kind]}' cannot combine a {a.shape} and a {b.shape}: {err.reason}")
+
+    def op_add(self, a: Node, b: Node) -> Node:
+        return self._sum("add", a, b, a, b)
+
+    def op_sub(self, a: Node, b: Node) -> Node:
+        c = const_value(b)
+        return self._sum("sub", a, b, a, const(-c) if c is not None else self.apply(ar.NEG, [b]))
+
+    def _sum(self, kind: str, a: Node, b: Node, x: Node, y: Node) -> Node:
+        if a.shape.is_scalar != b.shape.is_scalar:
+            raise ShapeError(f"'{_SYMBOLS[kind]}' cannot add a {a.shape} and a {b.shape}; "
+                             "broadcast a scalar c with c*vector(1) or c*matrix(1)")
+        try:
+            return self.apply(ar.ADD, [x, y])
+        except ShapeError as e:
+            raise self._op_error(kind, a, b, e) from None
+
+    def op_mul(self, a: Node, b: Node) -> Node:
+        if a.shape.is_scalar or b.shape.is_scalar:
+            return self.apply(ar.SCALE, [a, b] if a.shape.is_scalar else [b, a])
+        try:
+            return self.apply(ar.MATMUL, [a, b])
+        except ShapeError as e:
+            hint = " (for an elementwise product use '.*')" if a.shape.rank == b.shape.rank else ""
+            what = e.reason if e.reason.startswith("cannot") else \
+                f"cannot multiply a {a.shape} by a {b.shape}: {e.reason}"
+            raise ShapeError(f"'*' {what}{hint}") from None
+
+    def op_div(self, a: Node, b: Node) -> Node:
+        return self.apply(ar.DIV, [a, b])
+
+    def op_had(self, a: Node, b: Node) -> Node:
+        if a.shape.is_scalar or b.shape.is_scalar:
+            return self.op_mul(a, b)
+        return self._elementwise("had", ar.HAD, a, b)
+
+    def op_ediv(self, a: Node, b: Node) -> Node:
+        if b.shape.is_scalar:
+            return self.apply(ar.DIV, [a, b])
+        if a.shape.is_scalar:
+            a = self.apply(ar.FILL, [a], b.shape)
+        return self._elementwise("ediv", ar.EDIV, a, b)
+
+    def _elementwise(self, kind: str, op: Op, a: Node, b: Node) -> Node:
+        try:
+            return self.apply(op, [a, b])
+        except ShapeError as e:
+            raise self._op_error(kind, a, b, e) from None
+
+    def op_pow(self, a: Node, b: Node) -> Node:
+        if not b.shape.is_scalar:
+            raise ShapeError(f"'^' needs a scalar exponent, got a {b.shape}; use '.^' elementwise")
+        if a.shape.is_scalar:
+            return self.op_epow(a, b)
+        if a.shape.is_vector:
+            raise ShapeError(f"'^' is the matrix power and {'a row' if a.shape.row else 'a'} vector "
+                             "is not square; for elementwise powers use '.^'")
+        k = const_value(b)
+        if k is None or not float(k).is_integer():
+            raise ShapeError("a matrix power X^k needs a constant integer k; "
+                             "for elementwise powers use '.^'")
+        square(a.shape, "the matrix power '^'", self.unifier)
+        return mf.matpow(a, int(k))
+
+    def op_epow(self, a: Node, b: Node) -> Node:
+        p = const_value(b)
+        if p is not None:
+            return self.apply(ew.POWC, [a], float(p))
+        if b.shape.is_scalar and not a.shape.is_scalar:
+            b = self.apply(ar.FILL, [b], a.shape)
+        elif a.shape.is_scalar and not b.shape.is_scalar:
+            a = self.apply(ar.FILL, [a], b.shape)
+        return self._elementwise("epow", ew.EPOW, a, b)
+
+    def variable(self, name: str) -> Node:
+        if name in ARITY:
+            raise UnknownNameError(f"'{name}' is a function; call it as {name}(...)")
+        if name == "eye":
+            n = self.unifier.fresh("n")
+            return ar.eye(n)
+        if name not in self.vars:
+            self.vars[name] = var(name, self.shapes.get(name) or shape_by_letter(name))
+        return self.vars[name]
+
+    def call(self, name: str, args: list[Node]) -> Node:
+        if name not in ARITY:
+            close = difflib.get_close_matches(name, list(ARITY) + list(CONSTANTS), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UnknownNameError(f"unknown function '{name}'{hint}")
+        want = ARITY[name]
+        if len(args) != want:
+            raise ShapeError(f"{name} takes {want} argument{'s' * (want != 1)}, got {len(args)}")
+        if name in ew.UNARY:
+            return self.apply(ew.UNARY[name], args)
+        if name in la.CALLS:
+            return self.apply(la.CALLS[name], args)
+        if name == "sum":
+            return args[0] if args[0].shape.is_scalar else self.apply(ar.SUM, args)
+        if name in ("vector", "matrix"):
+            if not args[0].shape.is_scalar:
+                raise ShapeError(f"{name}(c) takes a scalar c, got a {args[0].shape}")
+            dims = tuple(self.unifier.fresh("n") for _ in range(1 if name == "vector" else 2))
+            return self.apply(ar.FILL, args, Shape(dims))
+        fname = name.removeprefix("d") if name.startswith("d") and name[1:] in mf.FUNCTIONS else name
+        return self.apply(mf.MATFUN, args, (fname, len(args) - 1))
+
+
+def _resolve(root: Node, u: Unifier) -> Node:
+    """Rewrite every shape (and shape-valued attribute) with the unified dimensions."""
+    new: dict[Node, Node] = {}
+    for n in root.walk():
+        attr = u.resolve_shape(n.attr) if isinstance(n.attr, Shape) else n.attr
+        new[n] = Node(n.op, tuple(new[a] for a in n.args), attr, u.resolve_shape(n.shape))
+    return new[root]
