@@ -197,6 +197,8 @@ def scale(s: Maybe, x: Maybe) -> Maybe:
     """s*x for a scalar s."""
     if s is None or x is None:
         return None
+    if const_value(x) is not None:
+        s, x = x, s
     cs, cx = const_value(s), const_value(x)
     if cs is not None and cx is not None:
         return const(cs * cx)
@@ -206,8 +208,6 @@ def scale(s: Maybe, x: Maybe) -> Maybe:
         return neg(x)
     if cs == 0.0:
         return None
-    if cx is not None and x.shape.is_scalar:
-        s, x = x, s
     return apply(SCALE, (s, x))
 
 

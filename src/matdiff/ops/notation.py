@@ -32,7 +32,7 @@ def product(token: str) -> Syntax:
     Only ``*`` chains are associative, so only they drop parentheses on the right.
     """
     def syntax(node: Node, args: Printed) -> tuple[str, int]:
-        left = paren(args[0], PROD)
+        left = paren(args[0], NEG)
         right_text, right_level = args[1]
         ok = right_level > PROD and not (right_level == MUL and token != "*")
         right = right_text if ok else f"({right_text})"
