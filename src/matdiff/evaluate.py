@@ -76,21 +76,29 @@ def bind(shapes: Mapping[str, Shape], values: Mapping[str, Any]) -> tuple[dict[s
     return sizes, arrays
 
 
-def run(root: Node, ctx: EvalContext) -> np.ndarray:
-    """Evaluate ``root`` bottom-up (no recursion), with floating point faults as errors."""
+def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
+    """Evaluate ``root`` bottom-up (no recursion), floating point faults being errors.
+
+    ``others`` are evaluated too, sharing common subexpressions, so that a
+    point outside their domain is reported (a derivative of ``log(x)`` at a
+    negative ``x``, say); only ``root``'s value is returned.
+    """
     values: dict[Node, np.ndarray] = {}
     with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
-        for node in root.walk():
-            args = [values[a] for a in node.args]
-            _check_size(node, args, ctx)
-            try:
-                values[node] = np.asarray(node.op.lower(node, args, ctx))
-            except FloatingPointError as e:
-                raise DomainError(f"{node.op.name}: {e} at these inputs") from None
-            except np.linalg.LinAlgError as e:
-                raise DomainError(f"{node.op.name}: {e}") from None
-            except ValueError as e:
-                raise ShapeError(f"{node.op.name}: the inputs' sizes do not fit ({e})") from None
+        for top in others + (root,):
+            for node in top.walk():
+                if node in values:
+                    continue
+                args = [values[a] for a in node.args]
+                _check_size(node, args, ctx)
+                try:
+                    values[node] = np.asarray(node.op.lower(node, args, ctx))
+                except FloatingPointError as e:
+                    raise DomainError(f"{node.op.name}: {e} at these inputs") from None
+                except np.linalg.LinAlgError as e:
+                    raise DomainError(f"{node.op.name}: {e}") from None
+                except ValueError as e:
+                    raise ShapeError(f"{node.op.name}: the inputs' sizes do not fit ({e})") from None
     return values[root]
 
 

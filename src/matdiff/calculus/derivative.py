@@ -84,13 +84,14 @@ class Derivative:
         if math.prod(full) > MAX_ELEMENTS:
             raise LimitError(f"the derivative has {math.prod(full):,} entries; the limit is {MAX_ELEMENTS:,}")
         if self.form is None:
+            run(self.expr, ctx)
             return np.zeros(full)
         m = len(self.directions)
         n = math.prod(in_shape)
         basis = np.eye(n).reshape((n,) + in_shape)
         for k, d in enumerate(self.directions):
             ctx.leaves[d] = basis.reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)  # type: ignore[index]
-        value = run(self.form, ctx)
+        value = run(self.form, ctx, self.expr)
         value = np.broadcast_to(value, (n,) * m + ctx.dims(self.form.shape))
         value = np.moveaxis(value, list(range(m)), list(range(-m, 0))) if m else value
         return np.ascontiguousarray(value, dtype=float).reshape(full)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..expr import CONST, Node, const, const_value
+from ..expr import CONST, Node, apply, const, const_value
 from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
 from ..ops import linalg as la
+from ..ops import matfun as mf
 from ..render.text import to_text
 
 
@@ -114,6 +115,105 @@ def _norm2_squared(n: Node) -> Node | None:
     return None
 
 
+def _factors(n: Node) -> list[Node]:
+    if n.op is ar.MATMUL:
+        return _factors(n.args[0]) + _factors(n.args[1])
+    return [n]
+
+
+def _power(n: Node) -> tuple[Node, int]:
+    """A factor as base^k (k = 1 for anything but a matrix power)."""
+    if n.op is mf.MATPOW:
+        return n.args[0], int(n.attr)  # type: ignore[arg-type]
+    return n, 1
+
+
+def _inverse_pair(a: Node, b: Node) -> bool:
+    """X·inv(X) = inv(X)·X = I, and the same for transposes."""
+    if a.op is ar.TRANSPOSE and b.op is ar.TRANSPOSE:
+        a, b = a.args[0], b.args[0]
+    return (b.op is la.INV and b.args[0] == a) or (a.op is la.INV and a.args[0] == b)
+
+
+def _chain(n: Node) -> Node | None:
+    """A product chain, left-associated: X*inv(X) = I, I*A = A, X^j*X^k = X^(j+k)."""
+    if n.op is not ar.MATMUL:
+        return None
+    out: list[Node] = []
+    for f in _factors(n):
+        if out and _inverse_pair(out[-1], f):
+            out.pop()
+        elif out and f.shape.is_matrix and _power(out[-1])[0] == _power(f)[0] \
+                and out[-1].shape.is_matrix:
+            base, j = _power(out.pop())
+            out.append(mf.matpow(base, j + _power(f)[1]))
+        elif f.op is not ar.EYE:
+            out.append(f)
+    if not out:
+        return ar.eye(n.shape.dims[0])
+    result = out[0]
+    for f in out[1:]:
+        result = ar.mul(result, f)  # type: ignore[assignment]
+    return result
+
+
+def _transpose_power(n: Node) -> Node | None:
+    """(X^k)' = (X')^k."""
+    if n.op is ar.TRANSPOSE and n.args[0].op is mf.MATPOW:
+        return mf.matpow(ar.transpose(n.args[0].args[0]), int(n.args[0].attr))  # type: ignore[arg-type]
+    return None
+
+
+def _distribute(n: Node) -> Node | None:
+    """A(B + C) = AB + AC and (A + B)C = AC + BC: sums of products meet as like terms."""
+    if n.op is ar.MATMUL:
+        a, b = n.args
+        if b.op is ar.ADD:
+            return ar.add(ar.mul(a, b.args[0]), ar.mul(a, b.args[1]))
+        if a.op is ar.ADD:
+            return ar.add(ar.mul(a.args[0], b), ar.mul(a.args[1], b))
+    return None
+
+
+def _reciprocal(n: Node) -> Node | None:
+    """a.*(1./b) = a./b."""
+    if n.op is ar.HAD:
+        for a, b in (n.args, reversed(n.args)):
+            if b.op is ar.EDIV and b.args[0].op is ar.FILL and const_value(b.args[0].args[0]) == 1.0:
+                return ar.ediv(a, b.args[1])
+    return None
+
+
+def _bilinear_sum(n: Node) -> Node | None:
+    """sum((a*b').*M) = a'*M*b for column vectors a, b."""
+    if n.op is ar.SUM and n.args[0].op is ar.HAD:
+        for outer, m in (n.args[0].args, reversed(n.args[0].args)):
+            if outer.op is ar.MATMUL and outer.args[0].shape.is_col and outer.args[1].shape.row:
+                return ar.mul(ar.mul(ar.transpose(outer.args[0]), m), ar.transpose(outer.args[1]))
+    return None
+
+
+def _log_det(n: Node) -> Node | None:
+    """log(det(X)) = logdet(X) (where det X > 0, the domain of both)."""
+    if n.op is ew.UNARY["log"] and n.args[0].op is la.DET:
+        return apply(la.LOGDET, n.args[0].args)
+    return None
+
+
+#: Df(X)[I] = f'(X), since I commutes with X.
+_DERIVATIVE_AT_IDENTITY = {
+    "expm": lambda x: mf.matfun("expm", x),
+    "logm": la.inv,
+    "sqrtm": lambda x: ar.scale(const(0.5), la.inv(mf.matfun("sqrtm", x))),
+}
+
+
+def _frechet_identity(n: Node) -> Node | None:
+    if n.op is mf.MATFUN and n.attr[1] == 1 and n.args[1].op is ar.EYE:  # type: ignore[index]
+        return _DERIVATIVE_AT_IDENTITY[n.attr[0]](n.args[0])  # type: ignore[index]
+    return None
+
+
 RULES: list[Rule] = [
     Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B'",
          _transpose_inward),
@@ -124,4 +224,12 @@ RULES: list[Rule] = [
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
+    Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
+    Rule("transpose-power", "(X^k)' = (X')^k", _transpose_power),
+    Rule("distribute", "A(B+C) = AB + AC, (A+B)C = AC + BC", _distribute),
+    Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
+    Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
+    Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
+    Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
+         "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
 ]

@@ -9,6 +9,7 @@ writes the resolved dimensions into the tree.
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -53,7 +54,12 @@ def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
     tree = _parse_tree(text)
     _check_size(tree)
     builder = _Builder(text, declared_shapes(shapes))
-    return _resolve(builder.build(tree), builder.unifier)
+    main = tree
+    if tree.data == "where":
+        main = tree.children[0]
+        for binding in tree.children[1:]:
+            builder.define(binding.children[0], builder.build(binding.children[1]))
+    return _resolve(builder.build(main), builder.unifier)
 
 
 def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
@@ -142,6 +148,13 @@ class _Builder:
         self.unifier = Unifier()
         self.vars: dict[str, Node] = {}
 
+    def define(self, name: Token, value: Node) -> None:
+        """A ``where`` binding: later uses of ``name`` stand for ``value``."""
+        if str(name) in ARITY or str(name) in CONSTANTS or str(name) in self.vars:
+            raise ParseError(f"'{name}' cannot be bound here: it is a function or already used",
+                             self.text, name.start_pos)
+        self.vars[str(name)] = value
+
     def build(self, tree: Tree) -> Node:
         done: dict[int, Node] = {}
         stack: list[tuple[Tree, bool]] = [(tree, False)]
@@ -173,7 +186,10 @@ class _Builder:
     def node(self, t: Tree, args: list[Node]) -> Node:
         kind = t.data
         if kind == "number":
-            return const(float(t.children[0]))
+            value = float(t.children[0])
+            if not math.isfinite(value):
+                raise ParseError(f"the number {t.children[0]} is too large")
+            return const(value)
         if kind == "name":
             return self.variable(str(t.children[0]))
         if kind == "call":
