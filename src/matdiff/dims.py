@@ -148,7 +148,8 @@ class Unifier:
         ra, rb = self.resolve(a), self.resolve(b)
         if ra == rb:
             return ra
-        for x, y in ((ra, rb), (rb, ra)):
+        pairs = sorted(((ra, rb), (rb, ra)), key=lambda p: -_disposable(p[0]))
+        for x, y in pairs:
             if x.is_symbol and x.syms[0] not in y.syms:
                 self._bound[x.syms[0]] = y
                 return y
@@ -159,3 +160,12 @@ class Unifier:
     def resolve_shape(self, s: Shape) -> Shape:
         return Shape(tuple(self.resolve(d) for d in s.dims), s.row)
 
+
+
+def _disposable(d: Dim) -> int:
+    """How readily a symbol is bound away: fresh ones first, then those named after a
+    variable (``rows(A)``), last the user's own names such as ``n``."""
+    if not d.is_symbol:
+        return 0
+    name = d.syms[0]
+    return 2 if "#" in name else 1 if "(" in name else 0

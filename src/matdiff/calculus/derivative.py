@@ -18,6 +18,7 @@ from ..errors import LimitError, MatdiffError
 from ..evaluate import MAX_ELEMENTS, EvalContext, bind, run
 from ..expr import Node, const, hole, var
 from ..render.text import to_text
+from ..syntax import parse
 from ..simplify import simplify
 from .linearize import linearize
 from .transpose import transpose
@@ -67,7 +68,21 @@ class Derivative:
     def __str__(self) -> str:
         if self.form is None:
             return "0"
-        return to_text(self.form)
+        text = to_text(self.form)
+        return text if self._reads_back(text) else to_text(self.form, sized=True)
+
+    def _reads_back(self, text: str) -> bool:
+        """Whether ``text`` parses with every size fixed (else constants need sizes)."""
+        shapes = {}
+        for name, shape in self.form.variables().items():  # type: ignore[union-attr]
+            if any(not (d.is_const or d.is_symbol) for d in shape.dims):
+                return True
+            shapes[name] = tuple(d.coef if d.is_const else d.syms[0] for d in shape.dims)
+        try:
+            parsed = parse(text, shapes)
+        except MatdiffError:
+            return False
+        return all("#" not in s for n in parsed.walk() for d in n.shape.dims for s in d.syms)
 
     def __repr__(self) -> str:
         return f"Derivative({str(self)!r})"

@@ -156,6 +156,15 @@ def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]
     return (text + "'", ATOM) if shape.row else (text, ATOM)
 
 
+def sized_text(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """A fill or identity printed with its size: matrix(c, m, n), vector(c, n)', eye(n)."""
+    sizes = ", ".join(str(d) for d in node.shape.dims)
+    if node.op is EYE:
+        return f"eye({node.shape.dims[0]})", ATOM
+    text = f"{'matrix' if node.shape.is_matrix else 'vector'}({args[0][0]}, {sizes})"
+    return (text + "'", ATOM) if node.shape.row else (text, ATOM)
+
+
 FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill, _fill_syntax,
           "vector(c) / matrix(c): every entry c, size from context")
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..expr import ATOM, CONST, HOLE, VAR, Node
-from ..ops.arithmetic import EYE, FILL, TRANSPOSE
+from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
 
 
 def _trivial(node: Node) -> bool:
@@ -21,8 +21,12 @@ def _trivial(node: Node) -> bool:
     return False
 
 
-def to_text(root: Node, share: bool = True) -> str:
-    """The expression as text, with the fewest parentheses the grammar allows."""
+def to_text(root: Node, share: bool = True, sized: bool = False) -> str:
+    """The expression as text, with the fewest parentheses the grammar allows.
+
+    ``sized`` prints every constant fill and identity with its size
+    (``matrix(1, m, n)``), for results whose size nothing else fixes.
+    """
     order = list(root.walk())
     parents: Counter[Node] = Counter(a for n in order for a in n.args)
     taken = {n.attr for n in order if n.op is VAR}
@@ -30,7 +34,9 @@ def to_text(root: Node, share: bool = True) -> str:
     bindings: list[str] = []
     printed: dict[Node, tuple[str, int]] = {}
     for node in order:
-        text = node.op.syntax(node, [printed[a] for a in node.args])
+        syntax = sized_text if sized and node.op in (FILL, EYE) and not node.shape.is_scalar \
+            else node.op.syntax
+        text = syntax(node, [printed[a] for a in node.args])
         if share and node is not root and parents[node] > 1 and not _trivial(node):
             k = len(names) + 1
             while f"T{k}" in taken:

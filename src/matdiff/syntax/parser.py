@@ -9,6 +9,7 @@ writes the resolved dimensions into the tree.
 from __future__ import annotations
 
 import difflib
+import re
 import math
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -18,7 +19,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
-from ..expr import Node, Op, apply, const, const_value, square, var
+from ..expr import VAR, Node, Op, apply, const, const_value, square, var
 from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
 from ..ops import linalg as la
@@ -35,12 +36,17 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv":
             "pow": "^", "epow": ".^", "neg": "-", "transpose": "'"}
 
 #: Functions of the language: name -> number of arguments.
-ARITY: dict[str, int] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
-                         "sum": 1, "vector": 1, "matrix": 1,
+ARITY: dict[str, int | tuple[int, ...]] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
+                         "sum": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
                          **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS}}
 CONSTANTS = ("eye",)
+#: Calls whose arguments after the first (all of them for eye) are sizes, not values.
+SIZED = {"vector": 1, "matrix": 1, "eye": 0}
+#: Sizes may name a variable's dimensions.
+SIZE_OF = {"rows": 0, "cols": 1, "len": 0}
 
 ShapeSpec = Mapping[str, Sequence[int | str]]
+_SIZE_NAME = re.compile(r"[A-Za-z_]\w*(\(\w+\))?")
 
 
 def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
@@ -78,7 +84,7 @@ def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
         for d in spec:
             if isinstance(d, bool) or not isinstance(d, (int, str)) or \
                     (isinstance(d, int) and not 1 <= d <= 10**9) or \
-                    (isinstance(d, str) and not d.isidentifier()):
+                    (isinstance(d, str) and not _SIZE_NAME.fullmatch(d)):
                 raise ShapeError(f"the shape of {name} has an invalid size {d!r}")
             dims.append(Dim.of(d))
         out[name] = Shape(tuple(dims))
@@ -162,9 +168,9 @@ class _Builder:
             t, ready = stack.pop()
             if not ready:
                 stack.append((t, True))
-                stack.extend((c, False) for c in t.children if isinstance(c, Tree))
+                stack.extend((c, False) for c in _value_children(t))
                 continue
-            args = [done[id(c)] for c in t.children if isinstance(c, Tree)]
+            args = [done[id(c)] for c in _value_children(t)]
             try:
                 done[id(t)] = self.node(t, args)
             except MatdiffError as e:
@@ -193,8 +199,9 @@ class _Builder:
         if kind == "name":
             return self.variable(str(t.children[0]))
         if kind == "call":
-            name = t.children[0]
-            return self.call(str(name), args)
+            name = str(t.children[0])
+            sizes = [c for c in t.children[1:] if c is not None][SIZED.get(name, 99):]
+            return self.call(name, args, [self.size(c) for c in sizes])
         if kind == "neg":
             c = const_value(args[0])
             return const(-c) if c is not None else self.apply(ar.NEG, args)
@@ -214,8 +221,11 @@ class _Builder:
 
     def _sum(self, kind: str, a: Node, b: Node, x: Node, y: Node) -> Node:
         if a.shape.is_scalar != b.shape.is_scalar:
+            scalar = a if a.shape.is_scalar else b
+            hint = (f" ({scalar.attr} is a scalar: names a-g are scalars unless shapes= says "
+                    "otherwise)" if scalar.op is VAR else "")
             raise ShapeError(f"'{_SYMBOLS[kind]}' cannot add a {a.shape} and a {b.shape}; "
-                             "broadcast a scalar c with c*vector(1) or c*matrix(1)")
+                             f"broadcast a scalar c with c*vector(1) or c*matrix(1){hint}")
         try:
             return self.apply(ar.ADD, [x, y])
         except ShapeError as e:
@@ -279,36 +289,66 @@ class _Builder:
         return self._elementwise("epow", ew.EPOW, a, b)
 
     def variable(self, name: str) -> Node:
-        if name in ARITY:
-            raise UnknownNameError(f"'{name}' is a function; call it as {name}(...)")
         if name == "eye":
-            n = self.unifier.fresh("n")
-            return ar.eye(n)
+            return ar.eye(self.unifier.fresh("n"))
+        if name in ARITY or name in SIZE_OF:
+            raise UnknownNameError(f"'{name}' is a function; call it as {name}(...)")
         if name not in self.vars:
             self.vars[name] = var(name, self.shapes.get(name) or shape_by_letter(name))
         return self.vars[name]
 
-    def call(self, name: str, args: list[Node]) -> Node:
+    def size(self, t: Tree) -> Dim:
+        """A size argument: a number, a name such as n, rows(A)/cols(A)/len(x), or a product."""
+        if t.data == "number" and float(t.children[0]).is_integer() and 1 <= float(t.children[0]) < 1e9:
+            return Dim.of(int(float(t.children[0])))
+        if t.data == "name":
+            return Dim.of(str(t.children[0]))
+        if t.data == "mul":
+            return self.size(t.children[0]) * self.size(t.children[1])
+        if t.data == "call" and str(t.children[0]) in SIZE_OF and len(t.children) == 2 \
+                and isinstance(t.children[1], Tree) and t.children[1].data == "name":
+            v = self.variable(str(t.children[1].children[0]))
+            axis = SIZE_OF[str(t.children[0])]
+            if v.shape.rank <= axis or (str(t.children[0]) == "len") != v.shape.is_vector:
+                raise ShapeError(f"{t.children[0]}() does not apply to a {v.shape}")
+            return v.shape.dims[axis]
+        raise ParseError("a size must be a positive integer, a name, rows(A), cols(A) or len(x)",
+                         self.text, _start(t))
+
+    def call(self, name: str, args: list[Node], sizes: Sequence[Dim] = ()) -> Node:
         if name not in ARITY:
             close = difflib.get_close_matches(name, list(ARITY) + list(CONSTANTS), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownNameError(f"unknown function '{name}'{hint}")
         want = ARITY[name]
-        if len(args) != want:
-            raise ShapeError(f"{name} takes {want} argument{'s' * (want != 1)}, got {len(args)}")
+        counts = want if isinstance(want, tuple) else (want,)
+        if len(args) + len(sizes) not in counts:
+            told = " or ".join(map(str, counts))
+            raise ShapeError(f"{name} takes {told} argument{'s' * (counts != (1,))}, "
+                             f"got {len(args) + len(sizes)}")
         if name in ew.UNARY:
             return self.apply(ew.UNARY[name], args)
         if name in la.CALLS:
             return self.apply(la.CALLS[name], args)
         if name == "sum":
             return args[0] if args[0].shape.is_scalar else self.apply(ar.SUM, args)
+        if name == "eye":
+            return ar.eye(sizes[0] if sizes else self.unifier.fresh("n"))
         if name in ("vector", "matrix"):
             if not args[0].shape.is_scalar:
                 raise ShapeError(f"{name}(c) takes a scalar c, got a {args[0].shape}")
-            dims = tuple(self.unifier.fresh("n") for _ in range(1 if name == "vector" else 2))
+            dims = tuple(sizes) or tuple(self.unifier.fresh("n") for _ in range(1 + (name == "matrix")))
             return self.apply(ar.FILL, args, Shape(dims))
         fname = name.removeprefix("d") if name.startswith("d") and name[1:] in mf.FUNCTIONS else name
         return self.apply(mf.MATFUN, args, (fname, len(args) - 1))
+
+
+def _value_children(t: Tree) -> list[Tree]:
+    """The children of a parse tree node that are values (not sizes, not names)."""
+    kids = [c for c in t.children if isinstance(c, Tree)]
+    if t.data == "call":
+        return kids[:SIZED.get(str(t.children[0]), len(kids))]
+    return kids
 
 
 def _resolve(root: Node, u: Unifier) -> Node:
