@@ -1,0 +1,66 @@
+"""Fuzzing: random well-typed expressions are differentiated correctly (first and
+second order, against finite differences); random text only ever raises
+MatdiffError. Inputs that once failed are kept in regressions/ and rerun."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matdiff
+from expressions import SHAPES, expression
+from numeric import check
+
+REGRESSIONS = [json.loads(line) for line in
+               (Path(__file__).parent / "regressions" / "inputs.jsonl").read_text().splitlines()
+               if line.strip()]
+#: MATDIFF_FUZZ_SCALE=100 multiplies the number of examples (a long run, randomized).
+SCALE = int(os.environ.get("MATDIFF_FUZZ_SCALE", "1"))
+
+
+def fuzz(examples: int) -> settings:
+    return settings(deadline=None, max_examples=examples * SCALE, derandomize=SCALE == 1,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def _wrt(expr: str, data: st.DataObject) -> str:
+    used = [v for v in SHAPES if v in matdiff.parse(expr, SHAPES).variables()]
+    return data.draw(st.sampled_from(used)) if used else "x"
+
+
+@fuzz(150)
+@given(expr=st.one_of(expression("s"), expression("v"), expression("m")), data=st.data())
+def test_random_expressions_are_differentiated_correctly(expr: str, data: st.DataObject) -> None:
+    check(expr, _wrt(expr, data), SHAPES, order=2, rtol=1e-4, atol=1e-6, directions=1)
+
+
+TOKENS = ["x", "A", "a", "X", "(", ")", "'", "*", "+", "-", "/", ".*", "./", "^", ".^", "2",
+          "0.5", "1e3", ",", "tr(", "inv(", "sum(", "vector(", "eye", "kron(", "expm(", "diag(",
+          "norm2(", " where ", "T1 = ", "@", "__", "\n", "é", "rows(", "1e400"]
+
+
+@fuzz(300)
+@given(st.lists(st.sampled_from(TOKENS), max_size=25) | st.text(max_size=40))
+def test_random_text_only_raises_matdiff_errors(parts: list[str] | str) -> None:
+    text = "".join(parts)
+    try:
+        d = matdiff.derivative(text, wrt="x")
+        str(d)
+        d.evaluate({"x": np.ones(3), "A": np.eye(3), "X": np.eye(3), "a": 0.5})
+    except matdiff.MatdiffError:
+        pass
+
+
+@pytest.mark.parametrize("case", REGRESSIONS, ids=[c["expr"][:40] for c in REGRESSIONS])
+def test_regressions(case: dict) -> None:
+    if case["kind"] == "sound":
+        check(case["expr"], case["wrt"], SHAPES, order=2, rtol=1e-4, atol=1e-6)
+    else:
+        with pytest.raises(matdiff.MatdiffError):
+            matdiff.derivative(case["expr"], wrt=case["wrt"]).evaluate(
+                {"x": np.ones(3), "A": np.eye(3), "X": np.eye(3), "a": 0.5})
