@@ -20,6 +20,7 @@ from ..expr import Node, const, hole, var
 from ..render.text import to_text
 from ..syntax import parse
 from ..simplify import simplify
+from .jacobian import matrix_form, substitute
 from .linearize import linearize
 from .transpose import transpose
 
@@ -59,6 +60,21 @@ class Derivative:
             form = None if form is None else linearize(form, self.wrt, d)
         #: The multilinear form in the directions dX, dX2, … (the gradient for order 1 of a scalar).
         self.form = None if form is None else simplify(form)
+        #: The derivative in matrix notation (no directions left), when it has one.
+        self.matrix = self._matrix_notation()
+
+    def _matrix_notation(self) -> Node | None:
+        form = self.form
+        if form is None or not self.directions:
+            return form
+        if self.wrt.shape.is_scalar:
+            for d in self.directions:
+                form = substitute(form, d, const(1.0))
+            return simplify(form)
+        if len(self.directions) == 1:
+            j = matrix_form(form, self.directions[0])
+            return None if j is None else simplify(j)
+        return None
 
     @property
     def shape(self) -> Shape:
@@ -66,15 +82,17 @@ class Derivative:
         return Shape(self.expr.shape.dims + self.wrt.shape.dims * self.order)
 
     def __str__(self) -> str:
-        if self.form is None:
+        shown = self.matrix if self.matrix is not None else self.form
+        if shown is None:
             return "0"
-        text = to_text(self.form)
-        return text if self._reads_back(text) else to_text(self.form, sized=True)
+        text = to_text(shown)
+        return text if self._reads_back(shown, text) else to_text(shown, sized=True)
 
-    def _reads_back(self, text: str) -> bool:
+    @staticmethod
+    def _reads_back(shown: Node, text: str) -> bool:
         """Whether ``text`` parses with every size fixed (else constants need sizes)."""
         shapes = {}
-        for name, shape in self.form.variables().items():  # type: ignore[union-attr]
+        for name, shape in shown.variables().items():
             if any(not (d.is_const or d.is_symbol) for d in shape.dims):
                 return True
             shapes[name] = tuple(d.coef if d.is_const else d.syms[0] for d in shape.dims)
@@ -101,6 +119,8 @@ class Derivative:
         if self.form is None:
             run(self.expr, ctx)
             return np.zeros(full)
+        if self.matrix is not None:
+            return np.broadcast_to(run(self.matrix, ctx, self.expr), full).astype(float)
         m = len(self.directions)
         n = math.prod(in_shape)
         basis = np.eye(n).reshape((n,) + in_shape)

@@ -314,6 +314,16 @@ CONSTRUCTORS = {ADD: add, NEG: neg, SCALE: scale, MATMUL: mul, TRANSPOSE: transp
 NEEDS_ATTR = {FILL}
 
 
+def with_args(node: Node, args: Sequence[Node]) -> Node:
+    """The node on new arguments, through its constructor's light folding if it has one."""
+    if tuple(args) == node.args:
+        return node
+    out = rebuild(node, args) if node.op in CONSTRUCTORS else apply(node.op, args, node.attr)
+    if out is None:
+        return fill(const(0.0), node.shape) or const(0.0)
+    return out
+
+
 def register(op: Op, constructor: object, needs_attr: bool = False) -> None:
     """Let ``rebuild`` reach the constructor of an op declared in another module."""
     CONSTRUCTORS[op] = constructor  # type: ignore[assignment]

@@ -1,22 +1,11 @@
 """The engine: rewrite bottom-up until no rule applies, within a step limit."""
 from __future__ import annotations
 
-from ..expr import Node, apply
-from ..ops.arithmetic import CONSTRUCTORS, NEEDS_ATTR
+from ..expr import Node
+from ..ops.arithmetic import with_args
 from .rules import RULES, Rule
 
 MAX_REWRITES = 2_000
-
-
-def _rebuild(node: Node, args: list[Node]) -> Node:
-    """The node on new arguments, through its constructor's light folding."""
-    if list(node.args) == args:
-        return node
-    make = CONSTRUCTORS.get(node.op)
-    if make is None:
-        return apply(node.op, args, node.attr)
-    out = make(*args, **({"attr": node.attr} if node.op in NEEDS_ATTR else {}))
-    return out if out is not None else node
 
 
 def simplify(root: Node, rules: list[Rule] = RULES) -> Node:
@@ -27,7 +16,7 @@ def simplify(root: Node, rules: list[Rule] = RULES) -> Node:
     def run(node: Node) -> Node:
         if node in memo:
             return memo[node]
-        current = _rebuild(node, [run(a) for a in node.args])
+        current = with_args(node, [run(a) for a in node.args])
         for rule in rules:
             if budget[0] <= 0:
                 break

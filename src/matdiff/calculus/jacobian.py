@@ -1,0 +1,88 @@
+"""Matrix notation for a linear map ``dX ↦ L[dX]`` when the variable is a scalar or
+a vector: the matrix ``J`` with ``L[dx] = J*dx`` (layout S_out + S_in).
+
+For a scalar variable ``J = L[1]``. For a vector variable ``dx`` is factored out
+on the right, op by op: ``M*T → M*J(T)``, ``v.*T → diag(v)*J(T)``,
+``(s*v with s = g'dx) → v*g'``, ``sum(T) → vector(1)'*J(T)``…; when some op is
+in the way the map has no such form here and None is returned.
+"""
+from __future__ import annotations
+
+from ..dims import Shape
+from ..expr import HOLE, Node, const
+from ..ops import arithmetic as ar
+from ..ops import linalg as la
+
+
+def substitute(root: Node, old: Node, new: Node) -> Node:
+    """``root`` with every occurrence of ``old`` replaced by ``new``."""
+    out: dict[Node, Node] = {}
+    for node in root.walk():
+        out[node] = new if node == old else ar.with_args(node, [out[a] for a in node.args])
+    return out[root]
+
+
+def matrix_form(lin: Node, direction: Node) -> Node | None:
+    """J with lin = J*direction, or None when no factoring rule applies."""
+    if direction.shape.is_scalar:
+        return substitute(lin, direction, const(1.0))
+    if not direction.shape.is_col or lin.shape.is_matrix or lin.shape.row:
+        return None
+    depends: set[Node] = set()
+    for node in lin.walk():
+        if node == direction or any(a in depends for a in node.args):
+            depends.add(node)
+    return _factor(lin, direction, depends)
+
+
+def _ones_row(shape: Shape) -> Node:
+    return ar.fill(const(1.0), Shape(shape.dims, row=True))  # type: ignore[return-value]
+
+
+def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
+    """J(n) with n = J(n)*h; n is a scalar or a column vector linear in h."""
+    if n == h:
+        return ar.eye(h.shape.dims[0])
+    op, args = n.op, n.args
+    if op is HOLE or n not in dep:
+        return None
+    if op is ar.ADD:
+        parts = [_factor(a, h, dep) for a in args]
+        return None if None in parts else ar.add(*parts)
+    if op is ar.NEG:
+        j = _factor(args[0], h, dep)
+        return None if j is None else ar.neg(j)
+    if op is ar.SCALE:
+        s, x = args
+        if s in dep:  # (g'h)*v = v*g'
+            j = _factor(s, h, dep)
+            return None if j is None or x.shape.row else ar.mul(x, j)
+        j = _factor(x, h, dep)
+        return None if j is None else ar.scale(s, j)
+    if op is ar.DIV:
+        j = _factor(args[0], h, dep)
+        return None if j is None else ar.div(j, args[1])
+    if op is ar.MATMUL:
+        a, b = args
+        if b in dep and a not in dep:
+            j = _factor(b, h, dep)
+            return None if j is None else ar.mul(a, j)
+        if a in dep and a.op is ar.TRANSPOSE and a.args[0].shape.is_col and b not in dep:
+            j = _factor(a.args[0], h, dep)  # (t)'b = b't
+            return None if j is None else ar.mul(ar.transpose(b), j)
+        return None
+    if op in (ar.HAD, ar.EDIV):
+        t = args[0] if args[0] in dep else args[1]
+        v = args[1] if t is args[0] else args[0]
+        if v in dep:
+            return None
+        j = _factor(t, h, dep)
+        weight = v if op is ar.HAD else ar.ediv(ar.fill(const(1.0), v.shape), v)
+        return None if j is None else ar.mul(la.diag(weight), j)
+    if op is ar.SUM:
+        j = _factor(args[0], h, dep)
+        return None if j is None else ar.mul(_ones_row(args[0].shape), j)
+    if op is ar.FILL:
+        j = _factor(args[0], h, dep)
+        return None if j is None or n.shape.row else ar.mul(ar.fill(const(1.0), n.shape), j)
+    return None
