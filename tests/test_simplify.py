@@ -23,7 +23,7 @@ EXAMPLES: dict[str, list[str]] = {
     "norm2-squared": ["norm2(A*x)^2", "norm2(A)^2"],
     "chain": ["A*inv(A)*B", "inv(A)*A", "A'*inv(A)'*B", "A*A", "A^2*A*B", "(A*B)*(A*B)"],
     "transpose-power": ["(A^3)'"],
-    "distribute": ["A*(B + X)", "(A + B)*x"],
+    "expand-to-collect": ["A*(B + X) + A*B", "(A + B)*x - B*x", "A*(2*eye + A) + A*A"],
     "reciprocal": ["x.*(vector(1)./y)", "(matrix(1)./A).*B"],
     "bilinear-sum": ["sum((x*y').*A)", "sum(A.*(x*y'))"],
     "log-det": ["log(det(X))"],

@@ -164,15 +164,41 @@ def _transpose_power(n: Node) -> Node | None:
     return None
 
 
-def _distribute(n: Node) -> Node | None:
-    """A(B + C) = AB + AC and (A + B)C = AC + BC: sums of products meet as like terms."""
+MAX_EXPANSION = 64
+
+
+def _expand(n: Node) -> list[tuple[float, Node]]:
+    """A term as a sum of products: A(B+C) = AB + AC, (A+B)C = AC + BC."""
     if n.op is ar.MATMUL:
-        a, b = n.args
-        if b.op is ar.ADD:
-            return ar.add(ar.mul(a, b.args[0]), ar.mul(a, b.args[1]))
-        if a.op is ar.ADD:
-            return ar.add(ar.mul(a.args[0], b), ar.mul(a.args[1], b))
-    return None
+        left, right = _expand(n.args[0]), _expand(n.args[1])
+        if len(left) * len(right) > MAX_EXPANSION:
+            return [(1.0, n)]
+        return [(a * b, ar.mul(x, y)) for a, x in left for b, y in right]  # type: ignore[misc]
+    if n.op is ar.ADD:
+        return _expand(n.args[0]) + _expand(n.args[1])
+    if n.op is ar.NEG:
+        return [(-c, t) for c, t in _expand(n.args[0])]
+    if n.op is ar.SCALE and n.args[0].op is CONST:
+        k = const_value(n.args[0])
+        return [(k * c, t) for c, t in _expand(n.args[1])]  # type: ignore[operator]
+    return [(1.0, n)]
+
+
+def _expand_to_collect(n: Node) -> Node | None:
+    """Distribute products over sums when that lets like terms merge (else keep the
+    factored form, which reads better): X'(2I + X') + X'^2 = 2X' + 2X'^2."""
+    if n.op is not ar.ADD:
+        return None
+    terms = _expand(n)
+    merged: dict[Node, float] = {}
+    for c, t in terms:
+        merged[t] = merged.get(t, 0.0) + c
+    if len(merged) == len(terms) or len(merged) > len(_terms(n)) or len(terms) > MAX_EXPANSION:
+        return None
+    out: Node | None = None
+    for t, c in merged.items():
+        out = ar.add(out, ar.scale(const(c), t))
+    return out if out is not None else const(0.0) if n.shape.is_scalar else ar.fill(const(0.0), n.shape)
 
 
 def _reciprocal(n: Node) -> Node | None:
@@ -226,7 +252,8 @@ RULES: list[Rule] = [
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
     Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
     Rule("transpose-power", "(X^k)' = (X')^k", _transpose_power),
-    Rule("distribute", "A(B+C) = AB + AC, (A+B)C = AC + BC", _distribute),
+    Rule("expand-to-collect", "A(B+C) + D = AB + AC + D, kept only when like terms merge",
+         _expand_to_collect),
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
