@@ -145,6 +145,8 @@ class Unifier:
         return out
 
     def unify(self, a: Dim, b: Dim) -> Dim:
+        if a == b and a.is_const:
+            return a
         ra, rb = self.resolve(a), self.resolve(b)
         if ra == rb:
             return ra

@@ -25,6 +25,20 @@ from .linearize import linearize
 from .transpose import transpose
 
 MAX_ORDER = 6
+#: The most distinct nodes a derivative expression may have (high orders of long
+#: matrix powers grow combinatorially).
+MAX_NODES = 20_000
+
+
+def _bounded(form: Node | None) -> Node | None:
+    if form is not None:
+        count = 0
+        for _ in form.walk():
+            count += 1
+            if count > MAX_NODES:
+                raise LimitError(f"the derivative expression grows beyond {MAX_NODES:,} parts; "
+                                 "ask for a lower order or a smaller expression")
+    return form
 
 
 def gradient(f: Node, x: Node) -> Node | None:
@@ -57,7 +71,7 @@ class Derivative:
             self.gradient, form, done = None, f, 0
         self.directions = [hole(wrt, shape, k) for k in range(1, order - done + 1)]
         for d in self.directions:
-            form = None if form is None else linearize(form, self.wrt, d)
+            form = None if form is None else _bounded(linearize(form, self.wrt, d))
         #: The multilinear form in the directions dX, dX2, … (the gradient for order 1 of a scalar).
         self.form = None if form is None else simplify(form)
         #: The derivative in matrix notation (no directions left), when it has one.

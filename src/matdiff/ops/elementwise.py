@@ -134,7 +134,8 @@ def powc(u: Node, p: float) -> Node:
     if p == 0.0:
         return ones(u.shape)
     c = const_value(u)
-    if c is not None and (c > 0 or float(p).is_integer()):
+    if c is not None and (c > 0 or float(p).is_integer()) and (c != 0 or p > 0) \
+            and abs(p * np.log(abs(c) + 1e-300)) < 700:
         return const(c ** p)
     if u.op is POWC:
         q = float(u.attr)  # type: ignore[arg-type]

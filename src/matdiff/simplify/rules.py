@@ -70,15 +70,26 @@ def _merge_scales(n: Node) -> Node | None:
     return None
 
 
-def _terms(n: Node) -> list[tuple[float, Node]]:
-    """A sum as (coefficient, term) pairs."""
-    if n.op is ar.ADD:
-        return _terms(n.args[0]) + _terms(n.args[1])
-    if n.op is ar.NEG:
-        return [(-c, t) for c, t in _terms(n.args[0])]
-    if n.op is ar.SCALE and n.args[0].op is CONST:
-        return [(const_value(n.args[0]) * c, t) for c, t in _terms(n.args[1])]  # type: ignore[operator]
-    return [(1.0, n)]
+MAX_TERMS = 200
+
+
+def _terms(n: Node, limit: int = MAX_TERMS) -> list[tuple[float, Node]]:
+    """A sum as (coefficient, term) pairs; a single term beyond ``limit`` terms."""
+    out: list[tuple[float, Node]] = []
+    stack = [(1.0, n)]
+    while stack:
+        c, t = stack.pop()
+        if len(out) + len(stack) > limit:
+            return [(1.0, n)]
+        if t.op is ar.ADD:
+            stack.extend((c, a) for a in reversed(t.args))
+        elif t.op is ar.NEG:
+            stack.append((-c, t.args[0]))
+        elif t.op is ar.SCALE and t.args[0].op is CONST:
+            stack.append((c * const_value(t.args[0]), t.args[1]))  # type: ignore[operator]
+        else:
+            out.append((c, t))
+    return out
 
 
 def _collect(n: Node) -> Node | None:
@@ -164,7 +175,7 @@ def _transpose_power(n: Node) -> Node | None:
     return None
 
 
-MAX_EXPANSION = 64
+MAX_EXPANSION = 32
 
 
 def _expand(n: Node) -> list[tuple[float, Node]]:
@@ -187,7 +198,7 @@ def _expand(n: Node) -> list[tuple[float, Node]]:
 def _expand_to_collect(n: Node) -> Node | None:
     """Distribute products over sums when that lets like terms merge (else keep the
     factored form, which reads better): X'(2I + X') + X'^2 = 2X' + 2X'^2."""
-    if n.op is not ar.ADD:
+    if n.op is not ar.ADD or len(_terms(n, MAX_EXPANSION)) == 1:
         return None
     terms = _expand(n)
     merged: dict[Node, float] = {}
