@@ -9,10 +9,6 @@ The public API::
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import numpy as np
-
 from .api import derivative, evaluate, parse
 from .calculus.derivative import Derivative
 from .errors import DomainError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError

@@ -77,4 +77,4 @@ def _checked(expr: object) -> Node:
 class _GuardedDerivative(Derivative):
     """A Derivative whose evaluation lets only MatdiffError out."""
 
-    evaluate = guarded(Derivative.evaluate)  # type: ignore[assignment]
+    evaluate = guarded(Derivative.evaluate)

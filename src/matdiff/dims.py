@@ -7,7 +7,6 @@ A shape is a tuple of 0, 1 or 2 dimensions; a 1-D shape may be a row vector
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Mapping
 

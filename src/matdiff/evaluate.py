@@ -23,9 +23,9 @@ MAX_ELEMENTS = 50_000_000
 class EvalContext:
     """Sizes of the symbolic dimensions and values of the leaves."""
 
-    def __init__(self, sizes: Mapping[str, int], leaves: Mapping[Node | str, np.ndarray]) -> None:
+    def __init__(self, sizes: Mapping[str, int], leaves: Mapping[Any, np.ndarray]) -> None:
         self.sizes = dict(sizes)
-        self.leaves = leaves
+        self.leaves = dict(leaves)
 
     def dims(self, shape: Shape) -> tuple[int, ...]:
         out = shape.concrete(self.sizes)
@@ -38,7 +38,7 @@ class EvalContext:
         if node.op is CONST:
             return np.asarray(node.attr, dtype=float)
         key = node.attr if node.op is VAR else node
-        return self.leaves[key]  # type: ignore[index]
+        return self.leaves[key]
 
 
 def as_array(name: str, value: Any) -> np.ndarray:
@@ -51,7 +51,8 @@ def as_array(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def bind(shapes: Mapping[str, Shape], values: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+def bind(shapes: Mapping[str, Shape],
+         values: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     """Match arrays to the variables' (symbolic) shapes: the sizes of the symbols."""
     if not isinstance(values, Mapping):
         raise MatdiffError("values must be a mapping from variable names to arrays")

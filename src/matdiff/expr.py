@@ -51,12 +51,13 @@ class Node:
 
     __slots__ = ("op", "args", "attr", "shape", "_hash")
 
+    _hash: int
     op: Op
     args: tuple[Node, ...]
-    attr: Hashable
+    attr: Any
     shape: Shape
 
-    def __init__(self, op: Op, args: tuple[Node, ...], attr: Hashable, shape: Shape) -> None:
+    def __init__(self, op: Op, args: tuple[Node, ...], attr: Any, shape: Shape) -> None:
         object.__setattr__(self, "op", op)
         object.__setattr__(self, "args", args)
         object.__setattr__(self, "attr", attr)
@@ -98,7 +99,7 @@ class Node:
 
     def variables(self) -> dict[str, Shape]:
         """The free variables and their shapes."""
-        return {n.attr: n.shape for n in self.walk() if n.op is VAR}  # type: ignore[misc]
+        return {n.attr: n.shape for n in self.walk() if n.op is VAR}
 
 
 def apply(op: Op, args: Sequence[Node], attr: Hashable = None, unifier: Unifier | None = None) -> Node:
@@ -120,7 +121,7 @@ def _name_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]
 
 
 def _hole_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    name, k = node.attr  # type: ignore[misc]
+    name, k = node.attr
     return f"d{name}" + (str(k) if k > 1 else ""), ATOM
 
 
@@ -132,7 +133,7 @@ def format_number(value: float) -> str:
 
 
 def _const_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    v = float(node.attr)  # type: ignore[arg-type]
+    v = float(node.attr)
     return format_number(v), (ATOM if v >= 0 else NEG)
 
 
@@ -161,7 +162,7 @@ def const(value: float) -> Node:
 def const_value(node: Node | None) -> float | None:
     """The number a scalar constant node stands for, else None."""
     if node is not None and node.op is CONST:
-        return float(node.attr)  # type: ignore[arg-type]
+        return float(node.attr)
     return None
 
 

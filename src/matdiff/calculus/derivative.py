@@ -43,7 +43,7 @@ def _bounded(form: Node | None) -> Node | None:
 
 def gradient(f: Node, x: Node) -> Node | None:
     """G with df = G:dX for a scalar f (None when f does not depend on X)."""
-    d = hole(x.attr, x.shape)  # type: ignore[arg-type]
+    d = hole(x.attr, x.shape)
     lin = linearize(f, x, d)
     return None if lin is None else transpose(lin, d, const(1.0))
 
@@ -122,7 +122,7 @@ class Derivative:
     def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
         """The derivative at ``values`` as a float64 array of shape S_out + S_in × order."""
         variables = dict(self.expr.variables())
-        variables.setdefault(self.wrt.attr, self.wrt.shape)  # type: ignore[arg-type]
+        variables.setdefault(self.wrt.attr, self.wrt.shape)
         sizes, arrays = bind(variables, values)
         ctx = EvalContext(sizes, dict(arrays))
         out_shape = ctx.dims(self.expr.shape)
@@ -139,7 +139,7 @@ class Derivative:
         n = math.prod(in_shape)
         basis = np.eye(n).reshape((n,) + in_shape)
         for k, d in enumerate(self.directions):
-            ctx.leaves[d] = basis.reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)  # type: ignore[index]
+            ctx.leaves[d] = basis.reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)
         value = run(self.form, ctx, self.expr)
         value = np.broadcast_to(value, (n,) * m + ctx.dims(self.form.shape))
         value = np.moveaxis(value, list(range(m)), list(range(-m, 0))) if m else value

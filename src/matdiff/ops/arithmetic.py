@@ -5,7 +5,7 @@ and printing in one place. The constructors treat ``None`` as a zero.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -309,7 +309,8 @@ def inner(a: Maybe, b: Maybe) -> Maybe:
     return sum_(had(a, b))
 
 
-CONSTRUCTORS = {ADD: add, NEG: neg, SCALE: scale, MATMUL: mul, TRANSPOSE: transpose, HAD: had,
+CONSTRUCTORS: dict[Op, Callable[..., Maybe]] = {
+    ADD: add, NEG: neg, SCALE: scale, MATMUL: mul, TRANSPOSE: transpose, HAD: had,
                 DIV: div, EDIV: ediv, SUM: sum_, FILL: lambda s, attr: fill(s, attr)}
 NEEDS_ATTR = {FILL}
 

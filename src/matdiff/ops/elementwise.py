@@ -7,7 +7,7 @@ so adding a function is adding a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
 import numpy as np
 from scipy import special
@@ -54,7 +54,7 @@ TABLE: list[Elementwise] = [
                 "d tan u = (1 + tan(u).^2) .* du"),
     Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du"),
     Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u (u > 0)"),
-    Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, scale(const(2.0), f)),
+    Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, cast(Node, scale(const(2.0), f))),
                 "d sqrt u = du ./ (2 sqrt u) (u > 0)"),
     Elementwise("tanh", np.tanh, lambda u, f, du: had(sub(ones(u.shape), powc(f, 2.0)), du),
                 "d tanh u = (1 - tanh(u).^2) .* du"),
@@ -97,14 +97,14 @@ def log(u: Node) -> Node:
 # --- powers -------------------------------------------------------------------
 
 def _powc_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    p = float(node.attr)  # type: ignore[arg-type]
+    p = float(node.attr)
     exponent = (format_number(p), POWER + 1 if p >= 0 else 0)
     return power("^" if node.shape.is_scalar else ".^")(node, [args[0], exponent])
 
 
 def _powc_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
     """d(u.^p) = p*u.^(p-1) .* du for a constant p."""
-    p = float(node.attr)  # type: ignore[arg-type]
+    p = float(node.attr)
     return had(scale(const(p), powc(node.args[0], p - 1.0)), ts[0])
 
 
@@ -115,13 +115,14 @@ def _epow_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]
 def _epow_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
     """d(u.^v) = v.*u.^(v-1).*du + u.^v.*log(u).*dv."""
     u, v = node.args
-    first = had(had(v, epow(u, sub(v, ones(v.shape)))), ts[0]) if ts[0] is not None else None
+    v_minus_1 = cast(Node, sub(v, ones(v.shape)))
+    first = had(had(v, epow(u, v_minus_1)), ts[0]) if ts[0] is not None else None
     second = had(had(node, log(u)), ts[1]) if ts[1] is not None else None
     return add(first, second)
 
 
 POWC = Op("powc", _unary_shape, _powc_jvp, None,
-          lambda n, v, c: np.power(v[0], float(n.attr)), _powc_syntax,  # type: ignore[arg-type]
+          lambda n, v, c: np.power(v[0], float(n.attr)), _powc_syntax,
           "u.^p for a constant p")
 EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
           _epow_syntax, "u.^v elementwise (u > 0 where v varies)")
@@ -138,7 +139,7 @@ def powc(u: Node, p: float) -> Node:
             and abs(p * np.log(abs(c) + 1e-300)) < 700:
         return const(c ** p)
     if u.op is POWC:
-        q = float(u.attr)  # type: ignore[arg-type]
+        q = float(u.attr)
         if float(q).is_integer() and float(p).is_integer():
             return powc(u.args[0], p * q)
     return apply(POWC, (u,), float(p))

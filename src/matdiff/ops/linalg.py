@@ -13,9 +13,9 @@ from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
 from ..expr import Node, Op, apply, square
 from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had, inner, mul,
-                         neg, register, scale, sub, transpose)
+                         neg, register, scale, sub)
 from .elementwise import sign, unary
-from .lowering import lift, logical_axes, trailing
+from .lowering import lift, logical_axes
 from .notation import call
 
 

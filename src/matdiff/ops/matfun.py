@@ -11,15 +11,15 @@ For real-analytic f the adjoint of ``E ↦ Df(X)[E]`` is ``C ↦ Df(X')[C]``.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.linalg
 
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
-from ..expr import ATOM, POWER, POSTFIX, Node, Op, apply, square
-from .arithmetic import Maybe, add, eye, mul, register, transpose
+from ..expr import POWER, POSTFIX, Node, Op, apply, square
+from .arithmetic import Maybe, add, eye, mul, transpose
 from .linalg import inv
 from .notation import call, paren
 
@@ -51,8 +51,8 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _matfun_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
-    name, k = attr  # type: ignore[misc]
+def _matfun_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
+    name, _ = attr
     n = square(shapes[0], name, u)
     for s in shapes[1:]:
         if not s.is_matrix:
@@ -63,7 +63,7 @@ def _matfun_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
 
 
 def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
-    name, k = node.attr  # type: ignore[misc]
+    name, k = node.attr
     fn = FUNCTIONS[name]
     x, dirs = vals[0], vals[1:]
     if k == 0:
@@ -82,7 +82,7 @@ def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nda
 
 
 def _jvp_matfun(node: Node, ts: Sequence[Maybe]) -> Maybe:
-    name, k = node.attr  # type: ignore[misc]
+    name, k = node.attr
     args = list(node.args)
     out = None if ts[0] is None else apply(MATFUN, args + [ts[0]], (name, k + 1))
     for i, t in enumerate(ts[1:], start=1):
@@ -99,7 +99,7 @@ def _vjp_matfun(node: Node, i: int, c: Node) -> Maybe:
 
 
 def _matfun_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    name, k = node.attr  # type: ignore[misc]
+    name, k = node.attr
     return call(("d" * min(k, 1)) + name + (str(k) if k > 1 else ""))(node, args)
 
 
@@ -123,7 +123,7 @@ def _matpow_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
 
 def _jvp_matpow(node: Node, ts: Sequence[Maybe]) -> Maybe:
     """d(Xᵏ) = Σ_{j=0}^{k-1} Xʲ dX X^{k-1-j}."""
-    x, k = node.args[0], int(node.attr)  # type: ignore[arg-type]
+    x, k = node.args[0], int(node.attr)
     out: Maybe = None
     for j in range(k):
         out = add(out, mul(mul(matpow(x, j), ts[0]), matpow(x, k - 1 - j)))
@@ -135,7 +135,7 @@ def _matpow_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, in
 
 
 MATPOW = Op("matpow", _matpow_shape, _jvp_matpow, None,
-            lambda n, v, c: np.linalg.matrix_power(v[0], int(n.attr)),  # type: ignore[arg-type]
+            lambda n, v, c: np.linalg.matrix_power(v[0], int(n.attr)),
             _matpow_syntax, "X^k for an integer k ≥ 2")
 
 

@@ -120,7 +120,7 @@ def _scalar_product_order(n: Node) -> Node | None:
 
 
 def _norm2_squared(n: Node) -> Node | None:
-    if n.op is ew.POWC and float(n.attr) == 2.0 and n.args[0].op is la.NORM2:  # type: ignore[arg-type]
+    if n.op is ew.POWC and float(n.attr) == 2.0 and n.args[0].op is la.NORM2:
         u = n.args[0].args[0]
         return ar.inner(u, u)
     return None
@@ -135,7 +135,7 @@ def _factors(n: Node) -> list[Node]:
 def _power(n: Node) -> tuple[Node, int]:
     """A factor as base^k (k = 1 for anything but a matrix power)."""
     if n.op is mf.MATPOW:
-        return n.args[0], int(n.attr)  # type: ignore[arg-type]
+        return n.args[0], int(n.attr)
     return n, 1
 
 
@@ -246,8 +246,8 @@ _DERIVATIVE_AT_IDENTITY = {
 
 
 def _frechet_identity(n: Node) -> Node | None:
-    if n.op is mf.MATFUN and n.attr[1] == 1 and n.args[1].op is ar.EYE:  # type: ignore[index]
-        return _DERIVATIVE_AT_IDENTITY[n.attr[0]](n.args[0])  # type: ignore[index]
+    if n.op is mf.MATFUN and n.attr[1] == 1 and n.args[1].op is ar.EYE:
+        return _DERIVATIVE_AT_IDENTITY[n.attr[0]](n.args[0])
     return None
 
 

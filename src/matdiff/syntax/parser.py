@@ -12,7 +12,7 @@ import difflib
 import re
 import math
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, cast
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -64,7 +64,7 @@ def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
     if tree.data == "where":
         main = tree.children[0]
         for binding in tree.children[1:]:
-            builder.define(binding.children[0], builder.build(binding.children[1]))
+            builder.define(cast(Token, binding.children[0]), builder.build(binding.children[1]))
     return _resolve(builder.build(main), builder.unifier)
 
 
@@ -105,8 +105,8 @@ def _parse_tree(text: str) -> Tree:
     try:
         return _PARSER.parse(text)
     except UnexpectedCharacters as e:
-        raise ParseError(f"unexpected character {text[e.pos_in_stream]!r}", text,
-                         e.pos_in_stream) from None
+        pos = e.pos_in_stream or 0
+        raise ParseError(f"unexpected character {text[pos]!r}", text, pos) from None
     except UnexpectedEOF:
         raise ParseError("the expression ends too early", text, len(text)) from None
     except UnexpectedToken as e:
@@ -187,12 +187,12 @@ class _Builder:
         return _start(t)
 
     def apply(self, op: Op, args: Sequence[Node], attr: object = None) -> Node:
-        return apply(op, args, attr, self.unifier)  # type: ignore[arg-type]
+        return apply(op, args, attr, self.unifier)
 
     def node(self, t: Tree, args: list[Node]) -> Node:
         kind = t.data
         if kind == "number":
-            value = float(t.children[0])
+            value = float(str(t.children[0]))
             if not math.isfinite(value):
                 raise ParseError(f"the number {t.children[0]} is too large")
             return const(value)
@@ -299,8 +299,9 @@ class _Builder:
 
     def size(self, t: Tree) -> Dim:
         """A size argument: a number, a name such as n, rows(A)/cols(A)/len(x), or a product."""
-        if t.data == "number" and float(t.children[0]).is_integer() and 1 <= float(t.children[0]) < 1e9:
-            return Dim.of(int(float(t.children[0])))
+        number = float(str(t.children[0])) if t.data == "number" else 0.0
+        if number.is_integer() and 1 <= number < 1e9:
+            return Dim.of(int(number))
         if t.data == "name":
             return Dim.of(str(t.children[0]))
         if t.data == "mul":
