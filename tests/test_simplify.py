@@ -20,6 +20,7 @@ EXAMPLES: dict[str, list[str]] = {
     "merge-scales": ["2*(3*A)", "a*(-A)", "(-a)*A", "-(2*A)", "(a*A)/a"],
     "collect": ["A + A", "2*A + 3*A", "A - A + B", "x'*y + 2*(x'*y)"],
     "scalar-product-order": ["y'*x", "y'*x + x'*y"],
+    "factor": ["A*x + B*x", "x'*A + x'*B", "2*x - 2*y", "A*B*X - A*X", "-3*A + 3*B"],
     "norm2-squared": ["norm2(A*x)^2", "norm2(A)^2"],
     "chain": ["A*inv(A)*B", "inv(A)*A", "A'*inv(A)'*B", "A*A", "A^2*A*B", "(A*B)*(A*B)"],
     "transpose-power": ["(A^3)'"],

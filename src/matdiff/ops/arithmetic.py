@@ -311,7 +311,7 @@ def inner(a: Maybe, b: Maybe) -> Maybe:
 
 CONSTRUCTORS: dict[Op, Callable[..., Maybe]] = {
     ADD: add, NEG: neg, SCALE: scale, MATMUL: mul, TRANSPOSE: transpose, HAD: had,
-                DIV: div, EDIV: ediv, SUM: sum_, FILL: lambda s, attr: fill(s, attr)}
+    DIV: div, EDIV: ediv, SUM: sum_, FILL: lambda s, attr: fill(s, attr)}
 NEEDS_ATTR = {FILL}
 
 

@@ -110,6 +110,42 @@ def _collect(n: Node) -> Node | None:
     return out
 
 
+def _factor(n: Node) -> Node | None:
+    """AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B): shorter to read.
+    A sum whose first term is negative gives its sign to the factor: -2A + 2B = -2(A - B)."""
+    if n.op is not ar.ADD:
+        return None
+    terms = _terms(n, MAX_EXPANSION)
+    if len(terms) < 2:
+        return None
+    coefs = {abs(c) for c, _ in terms}
+    if len(coefs) == 1 and coefs != {1.0}:
+        k = coefs.pop() * (1.0 if terms[0][0] > 0 else -1.0)
+        inner = _sum([(c / k, t) for c, t in terms])
+        return ar.scale(const(k), inner)
+    for side in (-1, 0):
+        chains = [_factors(t) for _, t in terms]
+        common = chains[0][side]
+        if all(len(f) > 1 and f[side] == common for f in chains):
+            rest = _sum([(c, _product(f[:-1] if side == -1 else f[1:])) for (c, _), f in zip(terms, chains)])
+            return ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
+    return None
+
+
+def _product(factors: list[Node]) -> Node:
+    out = factors[0]
+    for f in factors[1:]:
+        out = ar.mul(out, f)  # type: ignore[assignment]
+    return out
+
+
+def _sum(terms: list[tuple[float, Node]]) -> Node:
+    out: Node | None = None
+    for c, t in terms:
+        out = ar.add(out, ar.scale(const(c), t))
+    return out  # type: ignore[return-value]
+
+
 def _scalar_product_order(n: Node) -> Node | None:
     """a'*b = b'*a for column vectors: a fixed order lets like terms meet."""
     if n.op is ar.MATMUL and n.shape.is_scalar and n.args[0].op is ar.TRANSPOSE:
@@ -260,6 +296,7 @@ RULES: list[Rule] = [
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),
+    Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B)", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
     Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
     Rule("transpose-power", "(X^k)' = (X')^k", _transpose_power),
