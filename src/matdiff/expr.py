@@ -41,6 +41,8 @@ class Op:
     lower: Lowering
     syntax: Syntax
     doc: str = field(default="")
+    #: LaTeX printing; None prints ``\operatorname{name}(args)``.
+    latex: Syntax | None = field(default=None)
 
     def __repr__(self) -> str:
         return self.name
@@ -141,10 +143,23 @@ def _const_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int
 # with a minus sign; MUL a ``*`` chain, which is associative.
 SUM, NEG, PROD, MUL, POWER, POSTFIX, ATOM = 10, 15, 20, 21, 40, 50, 60
 
-VAR = Op("var", _leaf_shape, None, None, _no_lower, _name_syntax, "a named input")
+def _name_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    name = str(node.attr)
+    return (name if len(name) == 1 else r"\mathit{" + name.replace("_", r"\_") + "}"), ATOM
+
+
+def _hole_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    name, k = node.attr
+    base = name if len(name) == 1 else r"\mathit{" + name.replace("_", r"\_") + "}"
+    return r"\mathrm{d}" + (f"_{{{k}}}" if k > 1 else "") + base, ATOM
+
+
+VAR = Op("var", _leaf_shape, None, None, _no_lower, _name_syntax, "a named input",
+         latex=_name_latex)
 HOLE = Op("hole", _leaf_shape, None, None, _no_lower, _hole_syntax,
-          "the direction dX of a differential (order k for the k-th)")
-CONST = Op("const", _leaf_shape, None, None, _no_lower, _const_syntax, "a scalar number")
+          "the direction dX of a differential (order k for the k-th)", latex=_hole_latex)
+CONST = Op("const", _leaf_shape, None, None, _no_lower, _const_syntax, "a scalar number",
+           latex=_const_syntax)
 
 
 def var(name: str, shape: Shape) -> Node:

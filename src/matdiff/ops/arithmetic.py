@@ -13,7 +13,8 @@ from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
 from ..expr import ATOM, CONST, Node, Op, apply, const, const_value
 from .lowering import drop, lift, logical_axes, trailing
-from .notation import call, minus, plus, postfix, product
+from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
+                       tex_product)
 
 Maybe = Node | None
 
@@ -127,25 +128,29 @@ def _jvp_ediv(node: Node, ts: Sequence[Maybe]) -> Maybe:
 
 
 ADD = Op("add", same_shape, _jvp_linear, lambda n, i, c: c, lambda n, v, c: v[0] + v[1], plus,
-         "a + b")
-NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a")
+         "a + b", latex=plus)
+NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a", latex=minus)
 SCALE = Op("scale", _scale_shape, _jvp_bilinear,
            lambda n, i, c: inner(c, n.args[1]) if i == 0 else scale(n.args[0], c),
-           _lower_scale, product("*"), "s*A: a scalar times anything")
+           _lower_scale, product("*"), "s*A: a scalar times anything", latex=tex_product(" "))
 MATMUL = Op("matmul", _matmul_shape, _jvp_bilinear,
             lambda n, i, c: mul(c, transpose(n.args[1])) if i == 0 else mul(transpose(n.args[0]), c),
             _lower_matmul, product("*"),
-            "A*B; G:(A dX B) = A'GB':dX gives the transposes Ā = C B', B̄ = A' C")
+            "A*B; G:(A dX B) = A'GB':dX gives the transposes Ā = C B', B̄ = A' C",
+            latex=tex_product(" "))
 TRANSPOSE = Op("transpose", _transpose_shape, _jvp_linear, lambda n, i, c: transpose(c),
-               _lower_transpose, postfix("'"), "A'")
+               _lower_transpose, postfix("'"), "A'", latex=tex_postfix(r"^{\top}"))
 HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i], c),
-         lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX")
+         lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX",
+         latex=tex_product(r" \odot "))
 DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
-         product("/"), "A/s for a scalar s")
+         product("/"), "A/s for a scalar s", latex=tex_frac)
 EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
-          lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise")
+          lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise",
+          latex=tex_product(r" \oslash "))
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
-         call("sum"), "sum of all entries; its transpose broadcasts")
+         call("sum"), "sum of all entries; its transpose broadcasts",
+         latex=tex_call(r"\operatorname{sum}"))
 
 
 def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
@@ -165,10 +170,16 @@ def sized_text(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
     return (text + "'", ATOM) if node.shape.row else (text, ATOM)
 
 
+def _fill_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    ones = r"\mathbf{1}" + (r"\mathbf{1}^{\top}" if node.shape.is_matrix else "")
+    ones += r"^{\top}" if node.shape.row else ""
+    return (ones, ATOM) if args[0][0] == "1" else (f"{args[0][0]}{ones}", MUL)
+
+
 FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill, _fill_syntax,
-          "vector(c) / matrix(c): every entry c, size from context")
+          "vector(c) / matrix(c): every entry c, size from context", latex=_fill_latex)
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
-         "the identity matrix, size from context")
+         "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM))
 
 
 # --- constructors (None is zero) -------------------------------------------

@@ -15,7 +15,7 @@ from scipy import special
 from ..dims import Shape, Unifier
 from ..expr import POWER, Node, Op, apply, const, const_value, format_number
 from .arithmetic import FILL, Maybe, add, ediv, fill, had, same_shape, scale, sub
-from .notation import call, power
+from .notation import call, power, tex_call, tex_power, tex_wrap
 
 
 def ones(shape: Shape) -> Node:
@@ -43,7 +43,14 @@ def _make(row: Elementwise) -> Op:
     def lower(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
         return row.numpy(vals[0])
 
-    return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc)
+    return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,
+              latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")))
+
+
+LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\tan"),
+         "exp": tex_call(r"\exp"), "log": tex_call(r"\log"), "tanh": tex_call(r"\tanh"),
+         "sqrt": lambda n, a: (rf"\sqrt{{{a[0][0]}}}", 60), "abs": tex_wrap(r"\left|", r"\right|"),
+         "sigmoid": tex_call(r"\sigma")}
 
 
 TABLE: list[Elementwise] = [
@@ -123,9 +130,11 @@ def _epow_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
 
 POWC = Op("powc", _unary_shape, _powc_jvp, None,
           lambda n, v, c: np.power(v[0], float(n.attr)), _powc_syntax,
-          "u.^p for a constant p")
+          "u.^p for a constant p",
+          latex=lambda n, a: tex_power(n, a, format_number(n.attr), not n.shape.is_scalar))
 EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
-          _epow_syntax, "u.^v elementwise (u > 0 where v varies)")
+          _epow_syntax, "u.^v elementwise (u > 0 where v varies)",
+          latex=lambda n, a: tex_power(n, a, a[1][0], not n.shape.is_scalar))
 
 
 def powc(u: Node, p: float) -> Node:

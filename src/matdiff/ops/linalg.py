@@ -16,7 +16,8 @@ from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had,
                          neg, register, scale, sub)
 from .elementwise import sign, unary
 from .lowering import lift, logical_axes
-from .notation import call
+from ..expr import POSTFIX
+from .notation import call, paren_tex, tex_call, tex_product, tex_wrap
 
 
 def _scalar_of_any(what: str):
@@ -203,30 +204,36 @@ def _vjp_kron_r(node: Node, i: int, c: Node) -> Maybe:
 
 TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
            lambda n, i, c: scale(c, eye(n.args[0].shape.dims[0])),
-           lambda n, v, c: np.trace(v[0], axis1=-2, axis2=-1), call("tr"), "trace; G:tr(dX) gives G·I")
+           lambda n, v, c: np.trace(v[0], axis1=-2, axis2=-1), call("tr"), "trace; G:tr(dX) gives G·I",
+           latex=tex_call(r"\operatorname{tr}"))
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
-          "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose")
+          "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
+          latex=tex_call(r"\operatorname{diag}"))
 VEC = Op("vec", _vec_shape, _jvp_linear, lambda n, i, c: unvec(c, n.args[0].shape), _lower_vec,
-         call("vec"), "stacks columns; transpose: unvec")
+         call("vec"), "stacks columns; transpose: unvec", latex=tex_call(r"\operatorname{vec}"))
 UNVEC = Op("unvec", _attr_shape, _jvp_linear, lambda n, i, c: vec(c), _lower_unvec,
            lambda n, a: (f"unvec({a[0][0]}, {n.shape.rows}, {n.shape.cols})", 60),
            "the inverse of vec for a given shape")
 KRON = Op("kron", _kron_shape, _jvp_bilinear, _vjp_kron, _lower_kron, call("kron"),
-          "Kronecker product A⊗B")
+          "Kronecker product A⊗B", latex=tex_product(r" \otimes "))
 KRON_L = Op("kron_l", _attr_shape, _jvp_bilinear, _vjp_kron_l, _lower_kron_l, call("kron_l"),
             "B̄[k,l] = Σ A[i,j] C[(i,k),(j,l)]: the transpose of B ↦ A⊗B")
 KRON_R = Op("kron_r", _attr_shape, _jvp_bilinear, _vjp_kron_r, _lower_kron_r, call("kron_r"),
             "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B")
 DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
-         call("det"), "determinant")
+         call("det"), "determinant", latex=tex_call(r"\det"))
 LOGDET = Op("logdet", _scalar_of_square("logdet"), _jvp_logdet, None, _lower_logdet,
-            call("logdet"), "log of a positive determinant")
-INV = Op("inv", _square_of_square("inv"), _jvp_inv, None, _lower_inv, call("inv"), "inverse")
+            call("logdet"), "log of a positive determinant", latex=tex_call(r"\log\det"))
+INV = Op("inv", _square_of_square("inv"), _jvp_inv, None, _lower_inv, call("inv"), "inverse",
+          latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{-1}}", POSTFIX))
 NORM2 = Op("norm2", _scalar_of_any("norm2"), _jvp_norm2, None, _lower_norm2, call("norm2"),
-           "Euclidean norm of a vector, Frobenius norm of a matrix")
+           "Euclidean norm of a vector, Frobenius norm of a matrix",
+           latex=lambda n, a: tex_wrap(r"\left\lVert ", r"\right\rVert_{" +
+                                       ("F" if n.args[0].shape.is_matrix else "2") + "}")(n, a))
 NORM1 = Op("norm1", _scalar_of_any("norm1"), _jvp_norm1, None,
            lambda n, v, c: np.sum(np.abs(v[0]), axis=logical_axes(n.args[0].shape.rank)),
-           call("norm1"), "sum of absolute values")
+           call("norm1"), "sum of absolute values",
+           latex=tex_wrap(r"\left\lVert ", r"\right\rVert_{1}"))
 LSE = Op("logsumexp", _scalar_of_any("logsumexp"), _jvp_lse, None,
          lambda n, v, c: special.logsumexp(v[0], axis=logical_axes(n.args[0].shape.rank)),
          call("logsumexp"), "log Σ exp(u)")

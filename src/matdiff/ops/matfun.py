@@ -18,10 +18,10 @@ import scipy.linalg
 
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
-from ..expr import POWER, POSTFIX, Node, Op, apply, square
+from ..expr import ATOM, POWER, POSTFIX, Node, Op, apply, square
 from .arithmetic import Maybe, add, eye, mul, transpose
 from .linalg import inv
-from .notation import call, paren
+from .notation import call, paren, paren_tex
 
 
 def _real(value: np.ndarray, name: str) -> np.ndarray:
@@ -103,8 +103,20 @@ def _matfun_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, in
     return call(("d" * min(k, 1)) + name + (str(k) if k > 1 else ""))(node, args)
 
 
+def _matfun_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    name, k = node.attr
+    f = {"expm": r"\exp", "logm": r"\log", "sqrtm": r"\sqrt{\cdot}"}[name]
+    if k == 0:
+        return (rf"{{{paren_tex(args[0], POSTFIX)}}}^{{1/2}}", POWER) if name == "sqrtm" else \
+            (rf"{f}\left({args[0][0]}\right)", ATOM)
+    sup = "" if k == 1 else f"^{{{k}}}"
+    return rf"\mathrm{{D}}{sup}{f}\left({'; '.join(a for a, _ in args[:1])}\right)" \
+        rf"\left[{', '.join(a for a, _ in args[1:])}\right]", ATOM
+
+
 MATFUN = Op("matfun", _matfun_shape, _jvp_matfun, _vjp_matfun, _lower_matfun, _matfun_syntax,
-            "expm/logm/sqrtm and their Fréchet derivatives dexpm(X, E), dexpm2(X, E1, E2)…")
+            "expm/logm/sqrtm and their Fréchet derivatives dexpm(X, E), dexpm2(X, E1, E2)…",
+            latex=_matfun_latex)
 
 
 def matfun(name: str, x: Node, *directions: Node) -> Node:
@@ -136,7 +148,8 @@ def _matpow_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, in
 
 MATPOW = Op("matpow", _matpow_shape, _jvp_matpow, None,
             lambda n, v, c: np.linalg.matrix_power(v[0], int(n.attr)),
-            _matpow_syntax, "X^k for an integer k ≥ 2")
+            _matpow_syntax, "X^k for an integer k ≥ 2",
+            latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{{n.attr}}}", POWER))
 
 
 def matpow(x: Node, k: int) -> Node:

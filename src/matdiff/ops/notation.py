@@ -71,3 +71,49 @@ def postfix(token: str) -> Syntax:
     def syntax(node: Node, args: Printed) -> tuple[str, int]:
         return f"{paren(args[0], POSTFIX)}{token}", POSTFIX
     return syntax
+
+
+# --- LaTeX -----------------------------------------------------------------------
+
+def tex_call(name: str) -> Syntax:
+    r"""``\operatorname{tr}\left(A\right)``."""
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        return rf"{name}\left({', '.join(t for t, _ in args)}\right)", ATOM
+    return syntax
+
+
+def tex_wrap(left: str, right: str) -> Syntax:
+    r"""``\lVert x \rVert_2``, ``\left|x\right|``: delimiters that need no parentheses."""
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        return f"{left}{args[0][0]}{right}", ATOM
+    return syntax
+
+
+def tex_product(sep: str) -> Syntax:
+    r"""Products: juxtaposition (``sep=" "``), ``\odot``, ``\oslash``, ``\otimes``."""
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        left = paren_tex(args[0], NEG)
+        ok = args[1][1] > PROD and not (args[1][1] == MUL and sep != " ")
+        right = args[1][0] if ok else rf"\left({args[1][0]}\right)"
+        return f"{left}{sep}{right}", (MUL if sep == " " else PROD)
+    return syntax
+
+
+def tex_frac(node: Node, args: Printed) -> tuple[str, int]:
+    return rf"\frac{{{args[0][0]}}}{{{args[1][0]}}}", ATOM
+
+
+def tex_power(node: Node, args: Printed, exponent: str, hadamard: bool) -> tuple[str, int]:
+    circ = r"\circ " if hadamard else ""
+    return f"{{{paren_tex(args[0], POSTFIX)}}}^{{{circ}{exponent}}}", POWER
+
+
+def tex_postfix(token: str) -> Syntax:
+    def syntax(node: Node, args: Printed) -> tuple[str, int]:
+        return f"{{{paren_tex(args[0], POSTFIX)}}}{token}", POSTFIX
+    return syntax
+
+
+def paren_tex(arg: tuple[str, int], min_level: int) -> str:
+    text, level = arg
+    return text if level >= min_level else rf"\left({text}\right)"

@@ -1,4 +1,5 @@
-"""Print an expression in the input language, so that it parses back.
+"""Print an expression: as text in the input language (so that it parses back), or
+as LaTeX.
 
 A subexpression used more than once is printed once and named:
 ``(vector(1) - T1.^2).*(2*T1) where T1 = tanh(A*x + b)``; the language reads
@@ -7,9 +8,11 @@ the same ``where`` bindings back.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 
-from ..expr import ATOM, CONST, HOLE, VAR, Node
+from ..expr import ATOM, CONST, HOLE, VAR, Node, Op, Syntax
 from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
+from ..ops.notation import tex_call
 
 
 def _trivial(node: Node) -> bool:
@@ -21,30 +24,49 @@ def _trivial(node: Node) -> bool:
     return False
 
 
+def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
+           name: Callable[[int], str] = lambda k: f"T{k}",
+           where: Callable[[str, list[tuple[str, str]]], str] =
+           lambda out, b: f"{out} where {', '.join(f'{n} = {t}' for n, t in b)}") -> str:
+    """Print bottom-up with each node's syntax from ``pick``; name shared subexpressions."""
+    order = list(root.walk())
+    parents: Counter[Node] = Counter(a for n in order for a in n.args)
+    taken = {n.attr for n in order if n.op is VAR}
+    bindings: list[tuple[str, str]] = []
+    printed: dict[Node, tuple[str, int]] = {}
+    k = 0
+    for node in order:
+        text = pick(node)(node, [printed[a] for a in node.args])
+        if share and node is not root and parents[node] > 1 and not _trivial(node):
+            k += 1
+            while name(k) in taken or f"T{k}" in taken:
+                k += 1
+            bindings.append((name(k), text[0]))
+            text = (name(k), ATOM)
+        printed[node] = text
+    out = printed[root][0]
+    return where(out, bindings) if bindings else out
+
+
 def to_text(root: Node, share: bool = True, sized: bool = False) -> str:
     """The expression as text, with the fewest parentheses the grammar allows.
 
     ``sized`` prints every constant fill and identity with its size
     (``matrix(1, m, n)``), for results whose size nothing else fixes.
     """
-    order = list(root.walk())
-    parents: Counter[Node] = Counter(a for n in order for a in n.args)
-    taken = {n.attr for n in order if n.op is VAR}
-    names: dict[Node, str] = {}
-    bindings: list[str] = []
-    printed: dict[Node, tuple[str, int]] = {}
-    for node in order:
-        syntax = sized_text if sized and node.op in (FILL, EYE) and not node.shape.is_scalar \
-            else node.op.syntax
-        text = syntax(node, [printed[a] for a in node.args])
-        if share and node is not root and parents[node] > 1 and not _trivial(node):
-            k = len(names) + 1
-            while f"T{k}" in taken:
-                k += 1
-            names[node] = f"T{k}"
-            taken.add(names[node])
-            bindings.append(f"{names[node]} = {text[0]}")
-            text = (names[node], ATOM)
-        printed[node] = text
-    out = printed[root][0]
-    return f"{out} where {', '.join(bindings)}" if bindings else out
+    def pick(node: Node) -> Syntax:
+        if sized and node.op in (FILL, EYE) and not node.shape.is_scalar:
+            return sized_text
+        return node.op.syntax
+    return render(root, pick, share)
+
+
+def _latex_of(op: Op) -> Syntax:
+    return op.latex or tex_call(rf"\operatorname{{{op.name}}}")
+
+
+def to_latex(root: Node, share: bool = True) -> str:
+    """The expression as LaTeX (``X^{\top}``, ``\odot``, ``\operatorname{tr}``…)."""
+    return render(root, lambda n: _latex_of(n.op), share, name=lambda k: f"T_{{{k}}}",
+                  where=lambda out, b: out + r",\quad\text{where }" +
+                  ",\ ".join(f"{n} = {t}" for n, t in b))
