@@ -66,7 +66,7 @@ def _latex_of(op: Op) -> Syntax:
 
 
 def to_latex(root: Node, share: bool = True) -> str:
-    """The expression as LaTeX (``X^{\top}``, ``\odot``, ``\operatorname{tr}``…)."""
+    r"""The expression as LaTeX (``X^{\top}``, ``\odot``, ``\operatorname{tr}``…)."""
     return render(root, lambda n: _latex_of(n.op), share, name=lambda k: f"T_{{{k}}}",
                   where=lambda out, b: out + r",\quad\text{where }" +
-                  ",\ ".join(f"{n} = {t}" for n, t in b))
+                  r",\ ".join(f"{n} = {t}" for n, t in b))
