@@ -28,6 +28,7 @@ EXAMPLES: dict[str, list[str]] = {
     "reciprocal": ["x.*(vector(1)./y)", "(matrix(1)./A).*B"],
     "bilinear-sum": ["sum((x*y').*A)", "sum(A.*(x*y'))"],
     "log-det": ["log(det(X))"],
+    "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
 }
 DOMAINS = {"X": "spd", "y": "positive", "A": "nonsingular"}

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .evaluate import EvalContext
+    from .indexing import IndexRule
 
 #: ``shape(arg_shapes, attr, unifier) -> Shape``; raises ShapeError.
 ShapeRule = Callable[[Sequence[Shape], Any, Unifier], Shape]
@@ -26,6 +27,8 @@ JvpRule = Callable[["Node", Sequence["Node | None"]], "Node | None"]
 VjpRule = Callable[["Node", int, "Node"], "Node | None"]
 #: ``lower(node, arg_values, ctx) -> ndarray``; values carry leading batch axes.
 Lowering = Callable[["Node", Sequence["np.ndarray"], "EvalContext"], "np.ndarray"]
+#: ``kron(node, arg_kron_matrices) -> K`` (see ``Op.kron``).
+KronRule = Callable[["Node", Sequence["Node | None"]], "Node | None"]
 #: ``syntax(node, printed_args) -> (text, precedence)``, printed_args as (text, precedence).
 Syntax = Callable[["Node", Sequence[tuple[str, int]]], tuple[str, int]]
 
@@ -43,6 +46,11 @@ class Op:
     doc: str = field(default="")
     #: LaTeX printing; None prints ``\operatorname{name}(args)``.
     latex: Syntax | None = field(default=None)
+    #: Index (Einstein) form of an entry; None keeps the node whole, as a named tensor.
+    index: IndexRule | None = field(default=None)
+    #: For an op linear in a direction dX: K with vec(node) = K vec(dX), given the
+    #: arguments' K (None where an argument has no dX); None when no such form is known.
+    kron: KronRule | None = field(default=None)
 
     def __repr__(self) -> str:
         return self.name

@@ -20,6 +20,9 @@ from ..expr import Node, const, hole, var
 from ..render.text import to_text
 from ..syntax import parse
 from ..simplify import simplify
+from ..ops import arithmetic as ar
+from .index import OUT, WRT, IndexForm, lower
+from .kron import KronForm, kron_matrix, kron_vec
 from .jacobian import matrix_form, substitute
 from .linearize import linearize
 from .transpose import transpose
@@ -96,11 +99,40 @@ class Derivative:
         return Shape(self.expr.shape.dims + self.wrt.shape.dims * self.order)
 
     def __str__(self) -> str:
-        shown = self.matrix if self.matrix is not None else self.form
-        if shown is None:
+        """Matrix notation in the input language (parses back); a tensor without a matrix
+        form (matrix by matrix, higher orders) is shown in index form."""
+        if self.form is None:
             return "0"
-        text = to_text(shown)
-        return text if self._reads_back(shown, text) else to_text(shown, sized=True)
+        if self.matrix is None:
+            return str(self.index())
+        text = to_text(self.matrix)
+        return text if self._reads_back(self.matrix, text) else to_text(self.matrix, sized=True)
+
+    def kron(self) -> KronForm | None:
+        """``dvec(F)/dvec(X)`` as a matrix expression (column-major vec), or None when
+        no Kronecker form is known (a matrix function of X, diag of X…)."""
+        if self.form is None:
+            return None
+        if not self.directions:
+            k = ar.transpose(kron_vec(self.form))
+        elif len(self.directions) == 1:
+            k = kron_matrix(self.form, self.directions[0])
+        else:
+            return None
+        return None if k is None else KronForm(simplify(k), self.expr, self.wrt, self.order)
+
+    def index(self) -> IndexForm:
+        """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]``."""
+        x, rank = str(self.wrt.attr), self.wrt.shape.rank
+        sets = [WRT[k][:rank] for k in range(self.order)]
+        scalar = self.expr.shape.is_scalar
+        out = sets[0] if scalar else OUT[:self.expr.shape.rank]
+        holes = dict(zip(self.directions, sets[1:] if scalar else sets))
+        f = "f" if scalar else f"F[{','.join(OUT[:self.expr.shape.rank])}]"
+        power = "" if self.order == 1 else "²³⁴⁵⁶"[self.order - 2]
+        bottom = "".join(f"∂{x}" + (f"[{','.join(s)}]" if s else "") for s in sets)
+        terms = [] if self.form is None else lower(self.form, out, holes)
+        return IndexForm(f"∂{power}{f}/{bottom}", terms)
 
     @staticmethod
     def _reads_back(shown: Node, text: str) -> bool:

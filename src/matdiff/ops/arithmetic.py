@@ -12,6 +12,7 @@ import numpy as np
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
 from ..expr import ATOM, CONST, Node, Op, apply, const, const_value
+from ..indexing import DELTA, IndexContext, Terms, rows_cols, scaled, single, summed, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
                        tex_product)
@@ -104,6 +105,93 @@ def _lower_eye(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndar
     return np.eye(ctx.dims(node.shape)[0])  # type: ignore[attr-defined]
 
 
+# --- index forms ----------------------------------------------------------------
+
+def has_rows_cols(shape: Shape) -> tuple[bool, bool]:
+    """Whether a value has a row index and a column index (a column vector has no column)."""
+    return (shape.is_matrix or shape.is_col, shape.is_matrix or shape.row)
+
+
+def _index_matmul(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    """(AB)[i,j] = Σ_k A[i,k] B[k,j], with vectors as one-index tensors."""
+    a, b = node.args
+    row, col = rows_cols(has_rows_cols(node.shape), idx)
+    (a_rows, a_cols), (b_rows, _) = has_rows_cols(a.shape), has_rows_cols(b.shape)
+    k = [ctx.fresh()] if a_cols and b_rows else []
+    left = tuple(i for i in ([row] if a_rows else []) + k if i is not None)
+    right = tuple(i for i in k + ([col] if has_rows_cols(b.shape)[1] else []) if i is not None)
+    return summed(times(ctx.lower(a, left), ctx.lower(b, right)), k)
+
+
+def _index_sum(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    ks = tuple(ctx.fresh() for _ in node.args[0].shape.dims)
+    return summed(ctx.lower(node.args[0], ks), ks)
+
+
+def _index_div(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    scale_by = "1/" + ctx.name(node.args[1])
+    return times(ctx.lower(node.args[0], idx), single(scale_by))
+
+
+def _index_ediv(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    return times(ctx.lower(node.args[0], idx), single(f"(1./{ctx.name(node.args[1])})", idx))
+
+
+# --- Kronecker forms: vec(node) = K vec(dX) ------------------------------------
+
+def _vec_of(x: Node) -> Node:
+    """vec of a constant value (a vector is its own vec)."""
+    from .linalg import vec
+    return x if not x.shape.is_matrix else vec(x)  # type: ignore[return-value]
+
+
+def _kron_matmul(node: Node, ks: Sequence[Maybe]) -> Maybe:
+    """vec(A dB) = (I ⊗ A) vec(dB); vec(dA B) = (B' ⊗ I) vec(dA)."""
+    from .linalg import kron
+    a, b = node.args
+    out = None
+    if ks[1] is not None:
+        out = mul(a if b.shape.is_col else kron(eye(b.shape.cols), a), ks[1])
+    if ks[0] is not None:
+        right = transpose(b) if a.shape.row else kron(transpose(b), eye(a.shape.rows))
+        out = add(out, mul(right, ks[0]))
+    return out
+
+
+def _kron_scale(node: Node, ks: Sequence[Maybe]) -> Maybe:
+    """vec(s dX) = s vec(dX); vec(ds X) = vec(X) ds."""
+    s, x = node.args
+    return add(None if ks[1] is None else scale(s, ks[1]),
+               None if ks[0] is None else mul(_vec_of(x), ks[0]))
+
+
+def _kron_had(node: Node, ks: Sequence[Maybe]) -> Maybe:
+    """vec(A ⊙ dX) = diag(vec(A)) vec(dX)."""
+    from .linalg import diag
+    i = 0 if ks[0] is not None else 1
+    return mul(diag(_vec_of(node.args[1 - i])), ks[i])
+
+
+def _kron_ediv(node: Node, ks: Sequence[Maybe]) -> Maybe:
+    from .linalg import diag
+    v = node.args[1]
+    return mul(diag(_vec_of(ediv(fill(const(1.0), v.shape), v))), ks[0])  # type: ignore[arg-type]
+
+
+def _kron_transpose(node: Node, ks: Sequence[Maybe]) -> Maybe:
+    """vec(dX') = K(m,n) vec(dX), the commutation matrix."""
+    x = node.args[0]
+    if not x.shape.is_matrix:
+        return ks[0]
+    return mul(commutation(x.shape.dims[0], x.shape.dims[1]), ks[0])
+
+
+def _kron_sum(node: Node, ks: Sequence[Maybe]) -> Maybe:
+    """sum(dX) = 1' vec(dX)."""
+    x = node.args[0]
+    return mul(fill(const(1.0), Shape((x.shape.rows * x.shape.cols,), row=True)), ks[0])
+
+
 # --- linearizations and transposes -----------------------------------------
 
 def _jvp_linear(node: Node, ts: Sequence[Maybe]) -> Maybe:
@@ -128,29 +216,40 @@ def _jvp_ediv(node: Node, ts: Sequence[Maybe]) -> Maybe:
 
 
 ADD = Op("add", same_shape, _jvp_linear, lambda n, i, c: c, lambda n, v, c: v[0] + v[1], plus,
-         "a + b", latex=plus)
-NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a", latex=minus)
+         "a + b", latex=plus,
+         index=lambda n, i, c: c.lower(n.args[0], i) + c.lower(n.args[1], i),
+         kron=lambda n, ks: add(ks[0], ks[1]))
+NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a", latex=minus,
+         index=lambda n, i, c: scaled(c.lower(n.args[0], i), -1.0),
+         kron=lambda n, ks: neg(ks[0]))
 SCALE = Op("scale", _scale_shape, _jvp_bilinear,
            lambda n, i, c: inner(c, n.args[1]) if i == 0 else scale(n.args[0], c),
-           _lower_scale, product("*"), "s*A: a scalar times anything", latex=tex_product(" "))
+           _lower_scale, product("*"), "s*A: a scalar times anything", latex=tex_product(" "),
+           index=lambda n, i, c: times(c.lower(n.args[0], ()), c.lower(n.args[1], i)),
+           kron=_kron_scale)
 MATMUL = Op("matmul", _matmul_shape, _jvp_bilinear,
             lambda n, i, c: mul(c, transpose(n.args[1])) if i == 0 else mul(transpose(n.args[0]), c),
             _lower_matmul, product("*"),
             "A*B; G:(A dX B) = A'GB':dX gives the transposes Ā = C B', B̄ = A' C",
-            latex=tex_product(" "))
+            latex=tex_product(" "), index=_index_matmul, kron=_kron_matmul)
 TRANSPOSE = Op("transpose", _transpose_shape, _jvp_linear, lambda n, i, c: transpose(c),
-               _lower_transpose, postfix("'"), "A'", latex=tex_postfix(r"^{\top}"))
+               _lower_transpose, postfix("'"), "A'", latex=tex_postfix(r"^{\top}"),
+               index=lambda n, i, c: c.lower(n.args[0], i[::-1]), kron=_kron_transpose)
 HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i], c),
          lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX",
-         latex=tex_product(r" \odot "))
+         latex=tex_product(r" \odot "),
+         index=lambda n, i, c: times(c.lower(n.args[0], i), c.lower(n.args[1], i)),
+         kron=_kron_had)
 DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
-         product("/"), "A/s for a scalar s", latex=tex_frac)
+         product("/"), "A/s for a scalar s", latex=tex_frac,
+         index=_index_div, kron=lambda n, ks: div(ks[0], n.args[1]))
 EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
           lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise",
-          latex=tex_product(r" \oslash "))
+          latex=tex_product(r" \oslash "), index=_index_ediv,
+          kron=_kron_ediv)
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
          call("sum"), "sum of all entries; its transpose broadcasts",
-         latex=tex_call(r"\operatorname{sum}"))
+         latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum)
 
 
 def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
@@ -177,9 +276,12 @@ def _fill_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
 
 
 FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill, _fill_syntax,
-          "vector(c) / matrix(c): every entry c, size from context", latex=_fill_latex)
+          "vector(c) / matrix(c): every entry c, size from context", latex=_fill_latex,
+          index=lambda n, i, c: c.lower(n.args[0], ()),
+          kron=lambda n, ks: mul(fill(const(1.0), Shape((n.shape.rows * n.shape.cols,))), ks[0]))
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
-         "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM))
+         "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM),
+         index=lambda n, i, c: single(DELTA, i))
 
 
 # --- constructors (None is zero) -------------------------------------------
@@ -307,6 +409,24 @@ def fill(s: Maybe, shape: Shape) -> Maybe:
 
 def eye(n: Dim) -> Node:
     return Node(EYE, (), Shape((n, n)), Shape((n, n)))
+
+
+def _lower_commutation(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    m, n = ctx.dims(Shape(node.attr))  # type: ignore[attr-defined]
+    k = np.zeros((m * n, m * n))
+    a, b = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+    k[(b + n * a).ravel(), (a + m * b).ravel()] = 1.0
+    return k
+
+
+COMMUTATION = Op("commutation", lambda s, attr, u: Shape((attr[0] * attr[1],) * 2), None, None,
+                 _lower_commutation, lambda n, a: (f"commutation({n.attr[0]}, {n.attr[1]})", ATOM),
+                 "K(m,n) with K vec(A) = vec(A') for an m×n matrix A",
+                 latex=lambda n, a: (rf"K_{{{n.attr[0]},{n.attr[1]}}}", ATOM))
+
+
+def commutation(m: Dim, n: Dim) -> Node:
+    return apply(COMMUTATION, (), (m, n))
 
 
 def inner(a: Maybe, b: Maybe) -> Maybe:

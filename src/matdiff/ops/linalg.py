@@ -12,11 +12,12 @@ from scipy import special
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
 from ..expr import Node, Op, apply, square
-from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had, inner, mul,
+from .arithmetic import (Maybe, _jvp_bilinear, has_rows_cols, _jvp_linear, div, eye, fill, had, inner, mul,
                          neg, register, scale, sub)
 from .elementwise import sign, unary
 from .lowering import lift, logical_axes
 from ..expr import POSTFIX
+from ..indexing import DELTA, IndexContext, Term, Terms, rows_cols, single, summed, times
 from .notation import call, paren_tex, tex_call, tex_product, tex_wrap
 
 
@@ -202,20 +203,68 @@ def _vjp_kron_r(node: Node, i: int, c: Node) -> Maybe:
     return kron(c, b) if i == 0 else kron_l(c, k, b.shape)
 
 
+def _index_trace(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    k = ctx.fresh()
+    return summed(ctx.lower(node.args[0], (k, k)), [k])
+
+
+def _index_diag(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    if node.shape.is_matrix:
+        return times(ctx.lower(node.args[0], idx[:1]), single(DELTA, idx))
+    return ctx.lower(node.args[0], (idx[0], idx[0]))
+
+
+def _index_vec(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    """vec(X)[i] = X[a,b] where i = a + m·b (column-major, m rows)."""
+    x = node.args[0]
+    if x.shape.is_vector:
+        return ctx.lower(x, idx)
+    a, b = ctx.fresh(), ctx.fresh()
+    where = single(f"[{{0}}={{1}}+{x.shape.dims[0]}·{{2}}]", (idx[0], a, b))
+    return summed(times(where, ctx.lower(x, (a, b))), [a, b])
+
+
+def _index_kron(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    """(A⊗B)[i,j] = A[a,b] B[c,d] where i = a·p + c, j = b·q + d (B is p×q)."""
+    a, b = node.args
+    out = rows_cols(has_rows_cols(node.shape), idx)
+    size = (b.shape.rows, b.shape.cols)
+    index_a: list[str] = []
+    index_b: list[str] = []
+    result: Terms = [Term()]
+    sums: list[str] = []
+    for axis in (0, 1):
+        has_a, has_b = has_rows_cols(a.shape)[axis], has_rows_cols(b.shape)[axis]
+        target = out[axis]
+        if has_a and has_b:
+            pa, pb = ctx.fresh(), ctx.fresh()
+            result = times(result, single(f"[{{0}}={{1}}·{size[axis]}+{{2}}]", (target, pa, pb)))
+            sums += [pa, pb]
+            index_a.append(pa)
+            index_b.append(pb)
+        elif has_a or has_b:
+            (index_a if has_a else index_b).append(target)  # type: ignore[arg-type]
+    return summed(times(result, times(ctx.lower(a, tuple(index_a)), ctx.lower(b, tuple(index_b)))),
+                  sums)
+
+
 TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
            lambda n, i, c: scale(c, eye(n.args[0].shape.dims[0])),
            lambda n, v, c: np.trace(v[0], axis1=-2, axis2=-1), call("tr"), "trace; G:tr(dX) gives G·I",
-           latex=tex_call(r"\operatorname{tr}"))
+           latex=tex_call(r"\operatorname{tr}"), index=_index_trace,
+           kron=lambda n, ks: mul(transpose(vec(eye(n.args[0].shape.dims[0]))), ks[0]))
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
           "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
-          latex=tex_call(r"\operatorname{diag}"))
+          latex=tex_call(r"\operatorname{diag}"), index=_index_diag)
 VEC = Op("vec", _vec_shape, _jvp_linear, lambda n, i, c: unvec(c, n.args[0].shape), _lower_vec,
-         call("vec"), "stacks columns; transpose: unvec", latex=tex_call(r"\operatorname{vec}"))
+         call("vec"), "stacks columns; transpose: unvec", latex=tex_call(r"\operatorname{vec}"),
+         index=_index_vec, kron=lambda n, ks: ks[0])
 UNVEC = Op("unvec", _attr_shape, _jvp_linear, lambda n, i, c: vec(c), _lower_unvec,
            lambda n, a: (f"unvec({a[0][0]}, {n.shape.rows}, {n.shape.cols})", 60),
            "the inverse of vec for a given shape")
 KRON = Op("kron", _kron_shape, _jvp_bilinear, _vjp_kron, _lower_kron, call("kron"),
-          "Kronecker product A⊗B", latex=tex_product(r" \otimes "))
+          "Kronecker product A⊗B", latex=tex_product(r" \otimes "),
+          index=_index_kron)
 KRON_L = Op("kron_l", _attr_shape, _jvp_bilinear, _vjp_kron_l, _lower_kron_l, call("kron_l"),
             "B̄[k,l] = Σ A[i,j] C[(i,k),(j,l)]: the transpose of B ↦ A⊗B")
 KRON_R = Op("kron_r", _attr_shape, _jvp_bilinear, _vjp_kron_r, _lower_kron_r, call("kron_r"),

@@ -287,6 +287,16 @@ def _frechet_identity(n: Node) -> Node | None:
     return None
 
 
+def _kron_mixed_product(n: Node) -> Node | None:
+    """(A⊗B)(C⊗D) = (AC)⊗(BD) when both products are defined."""
+    if n.op is ar.MATMUL and all(a.op is la.KRON for a in n.args):
+        (a, b), (c, d) = n.args[0].args, n.args[1].args
+        if all(x.shape.is_matrix for x in (a, b, c, d)) and a.shape.cols == c.shape.rows \
+                and b.shape.cols == d.shape.rows:
+            return la.kron(ar.mul(a, c), ar.mul(b, d))
+    return None
+
+
 RULES: list[Rule] = [
     Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B'",
          _transpose_inward),
@@ -305,6 +315,7 @@ RULES: list[Rule] = [
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
+    Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
 ]

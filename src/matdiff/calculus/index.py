@@ -1,0 +1,138 @@
+"""Index form: a derivative written entry by entry, ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]``.
+
+The multilinear form of a derivative is lowered op by op (each op's ``index``
+rule); a direction ``dX`` becomes Kronecker deltas onto the variable's indices,
+and deltas are contracted against summed indices. Subexpressions without a
+direction that are not products (``A*x - y``, ``tanh(u)``) stay whole, as
+named tensors; sums are written out with Σ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..expr import CONST, HOLE, VAR, Node, const_value, format_number
+from ..indexing import DELTA, Factor, IndexContext, Term, Terms, single, times
+from ..ops import arithmetic as ar
+from ..render.text import to_text
+
+#: Ops lowered entry by entry even where no direction occurs: they read well.
+_STRUCTURAL = (ar.MATMUL, ar.SCALE, ar.TRANSPOSE, ar.NEG, ar.EYE, ar.FILL)
+OUT = ("p", "q")
+WRT = [("m", "n"), ("r", "s"), ("t", "u"), ("v", "w"), ("g", "h"), ("e", "f")]
+FREE = "ijklabcd"
+
+
+@dataclass
+class IndexForm:
+    """``lhs = rhs`` with the terms behind ``rhs``."""
+
+    lhs: str
+    terms: Terms
+
+    @property
+    def rhs(self) -> str:
+        return format_terms(self.terms)
+
+    def __str__(self) -> str:
+        return f"{self.lhs} = {self.rhs}"
+
+
+def _depends(root: Node) -> set[Node]:
+    out: set[Node] = set()
+    for n in root.walk():
+        if n.op is HOLE or any(a in out for a in n.args):
+            out.add(n)
+    return out
+
+
+def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...]]) -> Terms:
+    """``form[out_idx]`` in index form; each hole maps to the indices of its variable."""
+    with_holes = _depends(form)
+    fresh_names = iter([c for c in FREE] + [f"{c}{k}" for k in range(1, 100) for c in FREE])
+
+    def name(node: Node) -> str:
+        text = to_text(node, share=False)
+        return text if node.op is VAR or node.op is CONST or _is_call(text) else f"({text})"
+
+    def go(node: Node, idx: tuple[str, ...]) -> Terms:
+        if node.op is HOLE:
+            target = holes[node]
+            return [Term(1.0, [Factor(DELTA, (i, t)) for i, t in zip(idx, target)])]
+        c = const_value(node)
+        if c is not None:
+            return [Term(c)]
+        if node.op is VAR or node.op.index is None or \
+                (node not in with_holes and node.op not in _STRUCTURAL):
+            return single(name(node), idx)
+        return node.op.index(node, idx, ctx)
+
+    ctx = IndexContext(go, lambda: next(fresh_names), name)
+    return merge([contract(t) for t in go(form, out_idx)])
+
+
+def merge(terms: Terms) -> Terms:
+    """Equal terms (up to the order of their factors) added together."""
+    out: dict[tuple, Term] = {}
+    for t in terms:
+        key = (tuple(sorted(t.factors, key=str)), frozenset(t.summed))
+        if key in out:
+            out[key].coef += t.coef
+        else:
+            out[key] = Term(t.coef, list(key[0]), set(t.summed))
+    return [t for t in out.values() if t.coef != 0.0]
+
+
+def _is_call(text: str) -> bool:
+    """``f(...)`` whose first parenthesis closes at the end."""
+    head = text.split("(", 1)[0]
+    if not head.isidentifier() or not text.endswith(")"):
+        return False
+    depth = 0
+    for i, ch in enumerate(text[len(head):]):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(text) - len(head) - 1
+    return False
+
+
+def contract(term: Term) -> Term:
+    """Σ_k a[k] δ[k,m] = a[m]: remove deltas with a summed index."""
+    factors, summed = list(term.factors), set(term.summed)
+    changed = True
+    while changed:
+        changed = False
+        for f in factors:
+            if f.name != DELTA:
+                continue
+            a, b = f.indices
+            if a == b and a not in summed:
+                factors.remove(f)
+                changed = True
+                break
+            gone, keep = (a, b) if a in summed else (b, a) if b in summed else (None, None)
+            if gone is None or gone == keep:
+                continue
+            factors.remove(f)
+            factors = [Factor(g.name, tuple(keep if i == gone else i for i in g.indices))
+                       for g in factors]
+            summed.discard(gone)
+            changed = True
+            break
+    return Term(term.coef, factors, summed)
+
+
+def format_terms(terms: Terms) -> str:
+    out = ""
+    for t in terms:
+        body = "·".join(str(f) for f in t.factors)
+        coef = abs(t.coef)
+        text = body if body and coef == 1 else (format_number(coef) + ("·" + body if body else ""))
+        if t.summed:
+            text = f"Σ_{','.join(sorted(t.summed))} {text}"
+        sign = "-" if t.coef < 0 else "+"
+        out += (f" {sign} " if out else ("-" if sign == "-" else "")) + text
+    return out or "0"
+
+
+def indices(shape_rank: int, names: tuple[str, str]) -> tuple[str, ...]:
+    return names[:shape_rank]

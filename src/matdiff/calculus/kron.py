@@ -1,0 +1,73 @@
+"""The vec/Kronecker form of a derivative: the matrix ``K = dvec(F)/dvec(X)`` with
+``vec(dF) = K vec(dX)``, columns stacked (column-major).
+
+Each linear op gives its K from its arguments' (``Op.kron``):
+``vec(A dX B) = (B' ⊗ A) vec(dX)``, ``vec(dX') = K(m,n) vec(dX)`` (the
+commutation matrix), ``vec(A ⊙ dX) = diag(vec(A)) vec(dX)``, ``tr(dX) =
+vec(I)' vec(dX)``…; an op without such a rule (diag, kron of a direction, the
+Fréchet derivative of expm…) means no Kronecker form is given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..evaluate import EvalContext, bind, run
+from ..expr import HOLE, Node
+from ..ops import arithmetic as ar
+from ..ops import linalg as la
+from ..render.text import to_latex, to_text
+
+
+class NoKronForm(Exception):
+    """Some op on the way has no Kronecker rule."""
+
+
+def kron_matrix(lin: Node, direction: Node) -> Node | None:
+    """K with vec(lin) = K vec(direction), or None if no rule gives one."""
+    ks: dict[Node, Node | None] = {}
+    try:
+        for node in lin.walk():
+            if node.op is HOLE:
+                if node != direction:
+                    raise NoKronForm
+                ks[node] = ar.eye(node.shape.rows * node.shape.cols)
+            elif not node.args or all(ks[a] is None for a in node.args):
+                ks[node] = None
+            elif node.op.kron is None:
+                raise NoKronForm
+            else:
+                ks[node] = node.op.kron(node, [ks[a] for a in node.args])
+    except NoKronForm:
+        return None
+    return ks[lin]
+
+
+def kron_vec(x: Node) -> Node:
+    """vec of a value as a column (a vector is its own vec)."""
+    return la.vec(x) if x.shape.is_matrix else (ar.transpose(x) if x.shape.row else x)  # type: ignore[return-value]
+
+
+@dataclass
+class KronForm:
+    """``dvec(F)/dvec(X) = K``: rows index vec(F), columns vec(X) (column-major);
+    entry ``K[p + P·q, m + M·n] = ∂F[p,q]/∂X[m,n]``. For a scalar f, K = vec(G)'."""
+
+    matrix: Node
+    expr: Node
+    wrt: Node
+    order: int
+
+    def __str__(self) -> str:
+        f = "F" if not self.expr.shape.is_scalar else "f" if self.order == 1 else "∇f"
+        return f"dvec({f})/dvec({self.wrt.attr}) = {to_text(self.matrix, sized=True)}"
+
+    def latex(self) -> str:
+        return (rf"\frac{{\partial \operatorname{{vec}} F}}{{\partial \operatorname{{vec}} "
+                rf"{self.wrt.attr}}} = {to_latex(self.matrix)}")
+
+    def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
+        sizes, arrays = bind(self.matrix.variables() | {self.wrt.attr: self.wrt.shape}, values)
+        return np.asarray(run(self.matrix, EvalContext(sizes, arrays)), dtype=float)
