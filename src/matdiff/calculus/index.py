@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..expr import CONST, HOLE, VAR, Node, const_value, format_number
-from ..indexing import DELTA, Factor, IndexContext, Term, Terms, single, times
+from ..indexing import DELTA, Factor, IndexContext, Term, Terms, single
 from ..ops import arithmetic as ar
 from ..render.text import to_text
 
@@ -78,7 +78,9 @@ def merge(terms: Terms) -> Terms:
         if key in out:
             out[key].coef += t.coef
         else:
-            out[key] = Term(t.coef, list(key[0]), set(t.summed))
+            deltas = sorted((f for f in t.factors if f.name == DELTA), key=str)
+            out[key] = Term(t.coef, deltas + [f for f in t.factors if f.name != DELTA],
+                            set(t.summed))
     return [t for t in out.values() if t.coef != 0.0]
 
 

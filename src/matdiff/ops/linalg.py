@@ -12,8 +12,8 @@ from scipy import special
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
 from ..expr import Node, Op, apply, square
-from .arithmetic import (Maybe, _jvp_bilinear, has_rows_cols, _jvp_linear, div, eye, fill, had, inner, mul,
-                         neg, register, scale, sub)
+from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had, has_rows_cols,
+                         inner, mul, neg, register, scale, sub, transpose)
 from .elementwise import sign, unary
 from .lowering import lift, logical_axes
 from ..expr import POSTFIX
