@@ -111,9 +111,9 @@ def contract(term: Term) -> Term:
                 factors.remove(f)
                 changed = True
                 break
-            gone, keep = (a, b) if a in summed else (b, a) if b in summed else (None, None)
-            if gone is None or gone == keep:
+            if a not in summed and b not in summed:
                 continue
+            gone, keep = (a, b) if a in summed else (b, a)
             factors.remove(f)
             factors = [Factor(g.name, tuple(keep if i == gone else i for i in g.indices))
                        for g in factors]

@@ -238,7 +238,7 @@ def _index_kron(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
         target = out[axis]
         if has_a and has_b:
             pa, pb = ctx.fresh(), ctx.fresh()
-            result = times(result, single(f"[{{0}}={{1}}·{size[axis]}+{{2}}]", (target, pa, pb)))
+            result = times(result, single(f"[{{0}}={{1}}·{size[axis]}+{{2}}]", (str(target), pa, pb)))
             sums += [pa, pb]
             index_a.append(pa)
             index_b.append(pb)

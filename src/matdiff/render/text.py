@@ -24,10 +24,13 @@ def _trivial(node: Node) -> bool:
     return False
 
 
+def _where(out: str, bindings: list[tuple[str, str]]) -> str:
+    return f"{out} where " + ", ".join(f"{name} = {text}" for name, text in bindings)
+
+
 def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
            name: Callable[[int], str] = lambda k: f"T{k}",
-           where: Callable[[str, list[tuple[str, str]]], str] =
-           lambda out, b: f"{out} where {', '.join(f'{n} = {t}' for n, t in b)}") -> str:
+           where: Callable[[str, list[tuple[str, str]]], str] = _where) -> str:
     """Print bottom-up with each node's syntax from ``pick``; name shared subexpressions."""
     order = list(root.walk())
     parents: Counter[Node] = Counter(a for n in order for a in n.args)
