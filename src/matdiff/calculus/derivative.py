@@ -17,11 +17,14 @@ from ..dims import Shape
 from ..errors import LimitError, MatdiffError
 from ..evaluate import MAX_ELEMENTS, EvalContext, bind, run
 from ..expr import Node, const, hole, var
-from ..render.text import to_text
+import latex2mathml.converter
+
+from ..render.text import to_latex, to_text
 from ..syntax import parse
 from ..simplify import simplify
 from ..ops import arithmetic as ar
-from .index import OUT, WRT, IndexForm, lower
+from .explain import Explanation, explain
+from .index import OUT, WRT, IndexForm, index_latex, lower
 from .kron import KronForm, kron_matrix, kron_vec
 from .jacobian import matrix_form, substitute
 from .linearize import linearize
@@ -108,6 +111,26 @@ class Derivative:
         text = to_text(self.matrix)
         return text if self._reads_back(self.matrix, text) else to_text(self.matrix, sized=True)
 
+    def latex(self) -> str:
+        r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form."""
+        x = self.wrt.attr
+        f = "f" if self.expr.shape.is_scalar else "F"
+        top = "" if self.order == 1 else f"^{{{self.order}}}"
+        bottom = " ".join([rf"\partial {x}"] * self.order)
+        lhs = rf"\frac{{\partial{top} {f}}}{{{bottom}}}"
+        if self.form is None:
+            return f"{lhs} = 0"
+        if self.matrix is not None:
+            return f"{lhs} = {to_latex(self.matrix)}"
+        return index_latex(self.index())
+
+    def mathml(self) -> str:
+        """MathML (for the web page), converted from ``latex()``."""
+        return latex2mathml.converter.convert(self.latex())
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
     def kron(self) -> KronForm | None:
         """``dvec(F)/dvec(X)`` as a matrix expression (column-major vec), or None when
         no Kronecker form is known (a matrix function of X, diag of X…)."""
@@ -120,6 +143,10 @@ class Derivative:
         else:
             return None
         return None if k is None else KronForm(simplify(k), self.expr, self.wrt, self.order)
+
+    def explain(self) -> Explanation:
+        """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX)."""
+        return explain(self.expr, self.wrt)
 
     def index(self) -> IndexForm:
         """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]``."""

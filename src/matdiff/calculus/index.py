@@ -138,3 +138,35 @@ def format_terms(terms: Terms) -> str:
 
 def indices(shape_rank: int, names: tuple[str, str]) -> tuple[str, ...]:
     return names[:shape_rank]
+
+
+def _factor_latex(f: Factor) -> str:
+    if f.name == DELTA:
+        return rf"\delta_{{{''.join(f.indices)}}}"
+    if "{0}" in f.name:
+        return r"\left" + f.name.format(*f.indices).replace("·", r" \cdot ") + r"\right"
+    inner = f.name[1:-1] if f.name.startswith("(") and f.name.endswith(")") else f.name
+    name = f.name if f.name.isidentifier() else rf"\left(\texttt{{{inner}}}\right)"
+    return f"{name}_{{{''.join(f.indices)}}}" if f.indices else name
+
+
+def index_latex(form: IndexForm) -> str:
+    r"""An index form in LaTeX: Σ as \sum, δ as \delta, indices as subscripts."""
+    def part(text: str) -> str:
+        head, _, idx = text.partition("[")
+        return head + (f"_{{{idx.rstrip(']').replace(',', '')}}}" if idx else "")
+    top, bottom = form.lhs.split("/", 1)
+    partial = r"\partial "
+    numerator = part(top).replace("∂", partial)
+    denominator = " ".join(part("∂" + b) for b in bottom.split("∂") if b).replace("∂", partial)
+    lhs = rf"\frac{{{numerator}}}{{{denominator}}}"
+    rhs = ""
+    for t in form.terms:
+        body = " ".join(_factor_latex(f) for f in t.factors)
+        coef = abs(t.coef)
+        text = body if body and coef == 1 else f"{format_number(coef)} {body}".strip()
+        if t.summed:
+            text = rf"\sum_{{{','.join(sorted(t.summed))}}} {text}"
+        rhs += (" - " if t.coef < 0 else " + ") if rhs else ("-" if t.coef < 0 else "")
+        rhs += text
+    return f"{lhs} = {rhs or '0'}"
