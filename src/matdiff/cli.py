@@ -6,13 +6,16 @@ import sys
 from typing import Sequence
 
 from . import api
+from .calculus.derivative import Derivative
 from .errors import MatdiffError
 
 EXAMPLES = """examples:
   matdiff "norm2(X'*W)^2" --wrt W
   matdiff "x'*A*x" --wrt x --order 2
-  matdiff "X*y" --wrt X --shape X=3x3 --shape y=3x2
+  matdiff "X*y" --wrt X --shape X=3x3 --shape y=3x2 --format kron
+  matdiff "tr(A*X*B)" --wrt X --format latex --explain
 """
+FORMATS = ("text", "latex", "mathml", "index", "kron")
 
 
 def _shape(text: str) -> tuple[str, tuple[int | str, ...]]:
@@ -31,14 +34,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", type=int, default=1, help="derivative order (default 1)")
     p.add_argument("--shape", type=_shape, action="append", default=[], metavar="NAME=MxN",
                    help="fix a variable's shape: X=3x4, x=3, a=scalar, X=mxn")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text (matrix notation), latex, mathml, index (Einstein), kron (dvec/dvec)")
+    p.add_argument("--explain", action="store_true", help="also print the derivation step by step")
     return p
+
+
+def render(d: Derivative, fmt: str) -> str:
+    """The derivative in one of the FORMATS."""
+    if fmt == "latex":
+        return d.latex()
+    if fmt == "mathml":
+        return d.mathml()
+    if fmt == "index":
+        return str(d.index())
+    if fmt == "kron":
+        k = d.kron()
+        return str(k) if k is not None else "no Kronecker form is known for this derivative"
+    return str(d)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         d = api.derivative(args.expr, wrt=args.wrt, order=args.order, shapes=dict(args.shape))
-        print(d)
+        print(render(d, args.format))
+        if args.explain:
+            steps = d.explain()
+            print()
+            print(steps.latex() if args.format == "latex" else steps)
     except MatdiffError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

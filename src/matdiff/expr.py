@@ -7,6 +7,7 @@ exponent…). Equal trees are equal values; the hash is computed once.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
 
@@ -151,15 +152,23 @@ def _const_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int
 # with a minus sign; MUL a ``*`` chain, which is associative.
 SUM, NEG, PROD, MUL, POWER, POSTFIX, ATOM = 10, 15, 20, 21, 40, 50, 60
 
+def latex_name(name: str) -> str:
+    r"""x, U1 → U_{1}, G_X → G_{X}, alpha → \mathit{alpha}."""
+    m = re.fullmatch(r"([A-Za-z])_?([A-Za-z0-9]+)", name)
+    if len(name) == 1:
+        return name
+    if m and (m.group(2).isdigit() or "_" in name):
+        return f"{m.group(1)}_{{{m.group(2)}}}"
+    return r"\mathit{" + name.replace("_", r"\_") + "}"
+
+
 def _name_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    name = str(node.attr)
-    return (name if len(name) == 1 else r"\mathit{" + name.replace("_", r"\_") + "}"), ATOM
+    return latex_name(str(node.attr)), ATOM
 
 
 def _hole_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
     name, k = node.attr
-    base = name if len(name) == 1 else r"\mathit{" + name.replace("_", r"\_") + "}"
-    return r"\mathrm{d}" + (f"_{{{k}}}" if k > 1 else "") + base, ATOM
+    return r"\mathrm{d}" + (f"_{{{k}}}" if k > 1 else "") + latex_name(name), ATOM
 
 
 VAR = Op("var", _leaf_shape, None, None, _no_lower, _name_syntax, "a named input",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..expr import Node, const, hole, var
+from ..expr import Node, const, hole, latex_name, var
 from ..ops import arithmetic as ar
 from ..render.text import to_latex, to_text
 from ..simplify import simplify
@@ -33,6 +33,7 @@ class Step:
     lhs: Node | None = None
     rhs: Node | None = None
     note: str = ""
+    note_latex: str = ""
 
     def text(self) -> str:
         eq = f"{to_text(self.lhs, share=False)} = {to_text(self.rhs, share=False)}" \
@@ -40,9 +41,10 @@ class Step:
         return "   ".join(p for p in (eq, f"({self.why})" if self.why else "", self.note) if p)
 
     def latex(self) -> str:
+        """One aligned line: ``lhs &= rhs`` (a note is set in its own line)."""
         if self.lhs is None or self.rhs is None:
-            return rf"\text{{{self.note}}}"
-        return f"{to_latex(self.lhs, share=False)} = {to_latex(self.rhs, share=False)}"
+            return rf"&\quad {self.note_latex}"
+        return f"{to_latex(self.lhs, share=False)} &= {to_latex(self.rhs, share=False)}"
 
 
 @dataclass
@@ -55,8 +57,7 @@ class Explanation:
         return "\n".join(f"{i}. {s.text()}" for i, s in enumerate(self.steps, 1))
 
     def latex(self) -> str:
-        return r"\begin{aligned}" + r" \\ ".join(s.latex().replace("=", "&=", 1)
-                                                  for s in self.steps) + r"\end{aligned}"
+        return r"\begin{aligned}" + r" \\ ".join(s.latex() for s in self.steps) + r"\end{aligned}"
 
 
 def _shape_text(node: Node) -> str:
@@ -128,11 +129,16 @@ def _reverse(f: Node, x: Node, dx: Node, order: list[Node], names: dict[Node, No
             if _is_cut(f, x, n):
                 steps.append(Step("Frobenius form", df, ar.inner(grads[n], diffs[n])))  # type: ignore[arg-type]
             if n.shape.is_matrix:
-                u, g = names[n].attr, grads[n].attr
+                u, g, v = names[n].attr, grads[n].attr, x.attr
+                lu, lg, lv = latex_name(u), latex_name(g), latex_name(v)
                 steps.append(Step("index-wise chain rule", note=(
-                    f"∂f/∂{x.attr}[m,n] = Σ_r,s ∂f/∂{u}[r,s]·∂{u}[r,s]/∂{x.attr}[m,n] with "
-                    f"∂f/∂{u} = {g} ({_shape_text(n)}) and ∂{u}/∂{x.attr} "
-                    f"({_shape_text(n)}x{_shape_text(x)})")))
+                    f"∂f/∂{v}[m,n] = Σ_r,s ∂f/∂{u}[r,s]·∂{u}[r,s]/∂{v}[m,n] with "
+                    f"∂f/∂{u} = {g} ({_shape_text(n)}) and ∂{u}/∂{v} "
+                    f"({_shape_text(n)}x{_shape_text(x)})"), note_latex=(
+                    rf"\frac{{\partial f}}{{\partial [{lv}]_{{mn}}}} = \sum_{{r,s}} "
+                    rf"\frac{{\partial f}}{{\partial [{lu}]_{{rs}}}}"
+                    rf"\frac{{\partial [{lu}]_{{rs}}}}{{\partial [{lv}]_{{mn}}}},\ "
+                    rf"\frac{{\partial f}}{{\partial {lu}}} = {lg}")))
         local = ar.with_args(n, [names.get(a, a) for a in n.args])
         for i, a in enumerate(n.args):
             if a != x and a not in diffs:
