@@ -49,3 +49,20 @@ def test_constants_print_their_size_when_nothing_fixes_it() -> None:
     X, Y = np.ones((2, 3)), np.arange(12.0).reshape(3, 4)
     assert np.allclose(matdiff.evaluate(str(d), {"X": X, "Y": Y}), d.evaluate({"X": X, "Y": Y}))
     assert np.allclose(matdiff.evaluate("eye(3)*x + vector(2, 3)", {"x": np.ones(3)}), 3.0)
+
+
+ALL = [(e, s, d, w, o) for e, s, d in CASES for w in s if w in e.replace("eye", "") for o in (1, 2)]
+
+
+@pytest.mark.parametrize("expr, shapes, domains, wrt, order", ALL,
+                         ids=[f"{c[0]} d{c[4]}/d{c[3]}" for c in ALL])
+def test_every_matrix_form_parses_back(expr: str, shapes: dict, domains: dict, wrt: str,
+                                       order: int) -> None:
+    d = matdiff.derivative(expr, wrt=wrt, shapes=shapes, order=order)
+    if d.matrix is None:
+        assert str(d).startswith("∂") or str(d) == "0"
+        return
+    values = draw(shapes, domains, np.random.default_rng(13))
+    want = d.evaluate(values)
+    got = np.broadcast_to(matdiff.evaluate(str(d), values), want.shape)
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-12), str(d)
