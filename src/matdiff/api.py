@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, Mapping, TypeVar
 
 import numpy as np
@@ -13,6 +14,8 @@ from .expr import Node
 from .syntax import parse as _parse
 from .syntax.parser import ShapeSpec, declared_shapes
 
+Assumptions = Mapping[str, str]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -21,9 +24,13 @@ class InternalError(MatdiffError):
 
 
 def guarded(fn: F) -> F:
-    """Let only MatdiffError out: recursion or memory exhaustion become LimitError."""
+    """Let only MatdiffError out: recursion or memory exhaustion become LimitError.
+    (Calling with arguments the signature does not take is the caller's TypeError.)"""
+    signature = inspect.signature(fn)
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        signature.bind(*args, **kwargs)
         try:
             return fn(*args, **kwargs)
         except MatdiffError:
@@ -38,20 +45,25 @@ def guarded(fn: F) -> F:
 
 
 @guarded
-def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
-    """Text → typed expression; ``shapes`` fixes some variables' shapes (sizes or names)."""
-    return _parse(text, shapes)
+def parse(text: str, shapes: ShapeSpec | None = None, assume: Assumptions | None = None) -> Node:
+    """Text → typed expression; ``shapes`` fixes some variables' shapes (sizes or names);
+    ``assume`` declares matrices symmetric, spd or diagonal (``{"X": "spd"}``)."""
+    return _parse(text, shapes, assume)
 
 
 @guarded
-def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | None = None) -> Derivative:
+def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | None = None,
+               assume: Assumptions | None = None) -> Derivative:
     """The ``order``-th derivative of ``expr`` with respect to the variable ``wrt``.
 
-    Its value has shape ``S_out + S_in`` (``S_out + S_in + S_in`` for order 2…).
+    Its value has shape ``S_out + S_in`` (``S_out + S_in + S_in`` for order 2…). For a
+    variable declared symmetric/spd (``assume`` or ``where X symmetric``) it is the
+    derivative on symmetric matrices: the gradient is sym(G) = (G + G')/2, the plain G
+    is ``d.unconstrained``; for a diagonal one, diag(diag(G)).
     """
     if not isinstance(wrt, str) or not wrt.isidentifier():
         raise MatdiffError(f"wrt must be a variable name, got {wrt!r}")
-    node = _parse(expr, shapes) if isinstance(expr, str) else _checked(expr)
+    node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
     return _GuardedDerivative(node, wrt, order, declared_shapes(shapes).get(wrt))
 
 

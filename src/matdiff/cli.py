@@ -26,6 +26,10 @@ def _shape(text: str) -> tuple[str, tuple[int | str, ...]]:
     return name, tuple(int(p) if p.isdigit() else p for p in parts)
 
 
+def _bad_assume(text: str) -> tuple[str, str]:
+    raise argparse.ArgumentTypeError(f"expected NAME=STRUCTURE such as X=symmetric, got {text!r}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="matdiff", description="Derivatives of matrix expressions.",
                                 epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -34,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", type=int, default=1, help="derivative order (default 1)")
     p.add_argument("--shape", type=_shape, action="append", default=[], metavar="NAME=MxN",
                    help="fix a variable's shape: X=3x4, x=3, a=scalar, X=mxn")
+    p.add_argument("--assume", action="append", default=[], metavar="NAME=STRUCTURE",
+                   type=lambda t: tuple(t.split("=", 1)) if "=" in t else _bad_assume(t),
+                   help="declare a matrix symmetric, spd or diagonal: X=symmetric")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (matrix notation), latex, mathml, index (Einstein), kron (dvec/dvec)")
     p.add_argument("--explain", action="store_true", help="also print the derivation step by step")
@@ -57,7 +64,8 @@ def render(d: Derivative, fmt: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        d = api.derivative(args.expr, wrt=args.wrt, order=args.order, shapes=dict(args.shape))
+        d = api.derivative(args.expr, wrt=args.wrt, order=args.order, shapes=dict(args.shape),
+                           assume=dict(args.assume))
         print(render(d, args.format))
         if args.explain:
             steps = d.explain()

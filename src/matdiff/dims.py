@@ -7,6 +7,7 @@ A shape is a tuple of 0, 1 or 2 dimensions; a 1-D shape may be a row vector
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -54,12 +55,22 @@ class Dim:
         return "*".join(parts)
 
 
+class Structure(enum.Enum):
+    """What a declared square matrix variable is known to be (each is symmetric)."""
+
+    SYMMETRIC = "symmetric"
+    SPD = "spd"
+    DIAGONAL = "diagonal"
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """A value's shape: () scalar, (n,) vector, (m, n) matrix; ``row`` marks ``x'``."""
+    """A value's shape: () scalar, (n,) vector, (m, n) matrix; ``row`` marks ``x'``;
+    ``structure`` what a declared variable is known to be (symmetric, spd, diagonal)."""
 
     dims: tuple[Dim, ...] = ()
     row: bool = False
+    structure: Structure | None = None
 
     @property
     def rank(self) -> int:
@@ -110,7 +121,8 @@ class Shape:
             return "scalar"
         if self.is_vector:
             return f"{'row ' if self.row else ''}vector of length {self.dims[0]}"
-        return f"{self.dims[0]}x{self.dims[1]} matrix"
+        kind = f"{self.structure.value} " if self.structure else ""
+        return f"{self.dims[0]}x{self.dims[1]} {kind}matrix"
 
 
 SCALAR = Shape()
@@ -159,7 +171,7 @@ class Unifier:
         return ra
 
     def resolve_shape(self, s: Shape) -> Shape:
-        return Shape(tuple(self.resolve(d) for d in s.dims), s.row)
+        return Shape(tuple(self.resolve(d) for d in s.dims), s.row, s.structure)
 
 
 

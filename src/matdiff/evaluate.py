@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .dims import Shape
+from .dims import Shape, Structure
 from .errors import DomainError, LimitError, MatdiffError, ShapeError
 from .expr import CONST, HOLE, VAR, Node
 
@@ -70,11 +70,28 @@ def bind(shapes: Mapping[str, Shape],
             if d.is_symbol and d.syms[0] not in sizes:
                 sizes[d.syms[0]] = n
             pending.append((name, d, n))
+    for name, shape in shapes.items():
+        if shape.structure is not None:
+            _check_structure(name, shape.structure, arrays[name])
     for name, d, n in pending:
         if d.value(sizes) != n:
             raise ShapeError(f"the value of {name} has a size {n} where {d} = {d.value(sizes)} "
                              "is required by the other inputs")
     return sizes, arrays
+
+
+def _check_structure(name: str, structure: Structure, value: np.ndarray) -> None:
+    scale = max(1.0, float(np.max(np.abs(value), initial=0.0)))
+    if not np.allclose(value, value.T, rtol=0, atol=1e-10 * scale):
+        raise DomainError(f"{name} is declared {structure.value} but its value is not symmetric")
+    if structure is Structure.DIAGONAL and np.any(np.abs(value - np.diag(np.diag(value))) > 0):
+        raise DomainError(f"{name} is declared diagonal but its value has off-diagonal entries")
+    if structure is Structure.SPD:
+        try:
+            np.linalg.cholesky(value)
+        except np.linalg.LinAlgError:
+            raise DomainError(f"{name} is declared spd but its value is not positive definite") \
+                from None
 
 
 def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:

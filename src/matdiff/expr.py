@@ -116,6 +116,8 @@ class Node:
 def apply(op: Op, args: Sequence[Node], attr: Hashable = None, unifier: Unifier | None = None) -> Node:
     """Build ``op(args)``, its shape given by the op's shape rule."""
     shape = op.shape([a.shape for a in args], attr, unifier or Unifier())
+    if shape.structure is not None:  # only a declared variable carries its structure
+        shape = Shape(shape.dims, shape.row)
     return Node(op, tuple(args), attr, shape)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..dims import Shape
+from ..dims import Shape, Structure
 from ..errors import LimitError, MatdiffError
 from ..evaluate import MAX_ELEMENTS, EvalContext, bind, run
 from ..expr import Node, const, hole, var
@@ -23,6 +23,7 @@ from ..render.text import to_latex, to_text
 from ..syntax import parse
 from ..simplify import simplify
 from ..ops import arithmetic as ar
+from ..ops import linalg as la
 from .explain import Explanation, explain
 from .index import OUT, WRT, IndexForm, index_latex, lower
 from .kron import KronForm, kron_matrix, kron_vec
@@ -47,6 +48,21 @@ def _bounded(form: Node | None) -> Node | None:
     return form
 
 
+def project(g: Node, structure: Structure | None) -> Node:
+    """The part of G in the variable's space: sym(G) = (G + G')/2 for symmetric (and
+    spd) matrices, diag(diag(G)) for diagonal ones; G itself without a structure.
+
+    On symmetric matrices df = G:dX = sym(G):dX for every symmetric dX, and sym(G)
+    is the one symmetric matrix with that property: the gradient there. (The
+    Matrix Cookbook's G + G' - diag(G) is not: it counts off-diagonal entries twice.)
+    """
+    if structure is None:
+        return g
+    if structure is Structure.DIAGONAL:
+        return la.diag(la.diag(g))  # type: ignore[return-value]
+    return ar.scale(const(0.5), ar.add(g, ar.transpose(g)))  # type: ignore[return-value]
+
+
 def gradient(f: Node, x: Node) -> Node | None:
     """G with df = G:dX for a scalar f (None when f does not depend on X)."""
     d = hole(x.attr, x.shape)
@@ -69,15 +85,21 @@ class Derivative:
         self.wrt = var(wrt, shape)
         self.order = order
         f = simplify(expr)
+        structure = shape.structure
+        #: For a structured variable, the gradient before projection onto its structure.
+        self.unconstrained: Node | None = None
         if expr.shape.is_scalar:
             g = gradient(f, self.wrt)
-            self.gradient: Node | None = None if g is None else simplify(g)
+            self.unconstrained = None if g is None else simplify(g)
+            self.gradient = None if g is None else simplify(project(g, structure))
             form, done = self.gradient, 1
         else:
             self.gradient, form, done = None, f, 0
         self.directions = [hole(wrt, shape, k) for k in range(1, order - done + 1)]
         for d in self.directions:
-            form = None if form is None else _bounded(linearize(form, self.wrt, d))
+            if form is not None:
+                form = _bounded(linearize(form, self.wrt, d))
+                form = None if form is None else substitute(form, d, project(d, structure))
         #: The multilinear form in the directions dX, dX2, … (the gradient for order 1 of a scalar).
         self.form = None if form is None else simplify(form)
         #: The derivative in matrix notation (no directions left), when it has one.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..expr import CONST, Node, apply, const, const_value
+from ..expr import CONST, VAR, Node, apply, const, const_value
 from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
 from ..ops import linalg as la
@@ -297,6 +297,16 @@ def _kron_mixed_product(n: Node) -> Node | None:
     return None
 
 
+def _structured_transpose(n: Node) -> Node | None:
+    """X' = X and inv(X)' = inv(X) for a variable declared symmetric, spd or diagonal."""
+    if n.op is ar.TRANSPOSE:
+        a = n.args[0]
+        base = a.args[0] if a.op is la.INV else a
+        if base.op is VAR and base.shape.structure is not None:
+            return a
+    return None
+
+
 RULES: list[Rule] = [
     Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B'",
          _transpose_inward),
@@ -315,6 +325,7 @@ RULES: list[Rule] = [
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
+    Rule("structured-transpose", "X' = X, inv(X)' = inv(X) for symmetric X", _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),

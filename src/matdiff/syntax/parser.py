@@ -17,7 +17,7 @@ from typing import Mapping, Sequence, cast
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-from ..dims import SCALAR, Dim, Shape, Unifier
+from ..dims import SCALAR, Dim, Shape, Structure, Unifier
 from ..errors import LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from ..expr import VAR, Node, Op, apply, const, const_value, square, var
 from ..ops import arithmetic as ar
@@ -49,8 +49,10 @@ ShapeSpec = Mapping[str, Sequence[int | str]]
 _SIZE_NAME = re.compile(r"[A-Za-z_]\w*(\(\w+\))?")
 
 
-def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
-    """Parse ``text`` into a typed expression; ``shapes`` fixes variables' shapes."""
+def parse(text: str, shapes: ShapeSpec | None = None,
+          assume: Mapping[str, str] | None = None) -> Node:
+    """Parse ``text`` into a typed expression; ``shapes`` fixes variables' shapes and
+    ``assume`` declares square matrices symmetric, spd or diagonal (as ``where X spd``)."""
     if not isinstance(text, str):
         raise MatdiffError(f"an expression must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -59,12 +61,16 @@ def parse(text: str, shapes: ShapeSpec | None = None) -> Node:
         raise ParseError("the expression is empty", text, 0)
     tree = _parse_tree(text)
     _check_size(tree)
-    builder = _Builder(text, declared_shapes(shapes))
-    main = tree
-    if tree.data == "where":
-        main = tree.children[0]
-        for binding in tree.children[1:]:
-            builder.define(cast(Token, binding.children[0]), builder.build(binding.children[1]))
+    structures = declared_structures(assume)
+    clauses = tree.children[1:] if tree.data == "where" else []
+    for clause in clauses:
+        if clause.data == "declare":
+            structures[str(clause.children[0])] = Structure(str(clause.children[1]))
+    builder = _Builder(text, declared_shapes(shapes), structures)
+    main = tree.children[0] if tree.data == "where" else tree
+    for clause in clauses:
+        if clause.data == "binding":
+            builder.define(cast(Token, clause.children[0]), builder.build(clause.children[1]))
     return _resolve(builder.build(main), builder.unifier)
 
 
@@ -88,6 +94,22 @@ def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
                 raise ShapeError(f"the shape of {name} has an invalid size {d!r}")
             dims.append(Dim.of(d))
         out[name] = Shape(tuple(dims))
+    return out
+
+
+def declared_structures(assume: Mapping[str, str] | None) -> dict[str, Structure]:
+    """Validate an ``assume`` mapping: names to 'symmetric', 'spd' or 'diagonal'."""
+    if assume is None:
+        return {}
+    if not isinstance(assume, Mapping):
+        raise MatdiffError("assume must be a mapping such as {'X': 'symmetric'}")
+    out = {}
+    for name, what in assume.items():
+        try:
+            out[str(name)] = what if isinstance(what, Structure) else Structure(str(what).lower())
+        except ValueError:
+            raise MatdiffError(f"unknown assumption {what!r} for {name}; "
+                               "use symmetric, spd or diagonal") from None
     return out
 
 
@@ -148,9 +170,11 @@ def _end(item: Tree | Token) -> int:
 class _Builder:
     """Turns a lark tree into typed nodes, unifying dimensions as it goes."""
 
-    def __init__(self, text: str, shapes: dict[str, Shape]) -> None:
+    def __init__(self, text: str, shapes: dict[str, Shape],
+                 structures: dict[str, Structure] | None = None) -> None:
         self.text = text
         self.shapes = shapes
+        self.structures = structures or {}
         self.unifier = Unifier()
         self.vars: dict[str, Node] = {}
 
@@ -294,7 +318,12 @@ class _Builder:
         if name in ARITY or name in SIZE_OF:
             raise UnknownNameError(f"'{name}' is a function; call it as {name}(...)")
         if name not in self.vars:
-            self.vars[name] = var(name, self.shapes.get(name) or shape_by_letter(name))
+            shape = self.shapes.get(name) or shape_by_letter(name)
+            structure = self.structures.get(name)
+            if structure is not None:
+                n = square(shape, f"a {structure.value} variable {name}", self.unifier)
+                shape = Shape((n, n), structure=structure)
+            self.vars[name] = var(name, shape)
         return self.vars[name]
 
     def size(self, t: Tree) -> Dim:
