@@ -28,6 +28,7 @@ EXAMPLES: dict[str, list[str]] = {
     "reciprocal": ["x.*(vector(1)./y)", "(matrix(1)./A).*B"],
     "bilinear-sum": ["sum((x*y').*A)", "sum(A.*(x*y'))"],
     "log-det": ["log(det(X))"],
+    "structured-transpose": ["X' where X symmetric", "inv(X)' where X spd", "M*X' where X spd"],
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
 }
