@@ -9,10 +9,10 @@ The public API::
 """
 from __future__ import annotations
 
-from .api import derivative, evaluate, parse
+from .api import derivative, differential, evaluate, jvp, parse, vjp
 from .calculus.derivative import Derivative
 from .errors import DomainError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from .expr import Node as Expr
 
-__all__ = ["derivative", "evaluate", "parse", "Derivative", "Expr", "MatdiffError", "ParseError",
-           "ShapeError", "UnknownNameError", "DomainError", "LimitError"]
+__all__ = ["derivative", "differential", "evaluate", "jvp", "parse", "vjp", "Derivative", "Expr",
+           "MatdiffError", "ParseError", "ShapeError", "UnknownNameError", "DomainError", "LimitError"]

@@ -8,6 +8,9 @@ from typing import Any, Callable, Mapping, TypeVar
 import numpy as np
 
 from .calculus.derivative import Derivative
+from .calculus.differential import Differential
+from .expr import var
+from .ops.arithmetic import inner, mul
 from .errors import LimitError, MatdiffError
 from .evaluate import EvalContext, as_array, bind, run
 from .expr import Node
@@ -53,18 +56,53 @@ def parse(text: str, shapes: ShapeSpec | None = None, assume: Assumptions | None
 
 @guarded
 def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | None = None,
-               assume: Assumptions | None = None) -> Derivative:
+               assume: Assumptions | None = None,
+               functions: Mapping[str, str] | None = None) -> Derivative:
     """The ``order``-th derivative of ``expr`` with respect to the variable ``wrt``.
 
     Its value has shape ``S_out + S_in`` (``S_out + S_in + S_in`` for order 2…). For a
     variable declared symmetric/spd (``assume`` or ``where X symmetric``) it is the
     derivative on symmetric matrices: the gradient is sym(G) = (G + G')/2, the plain G
     is ``d.unconstrained``; for a diagonal one, diag(diag(G)).
+
+    ``functions={"g": "G"}`` declares ``g`` an unknown scalar function whose gradient
+    at its argument is called ``G``: ``derivative("g(X^2)", wrt="X", functions=…)``
+    is ``G*X' + X'*G``, evaluated with a value for ``G``.
     """
     if not isinstance(wrt, str) or not wrt.isidentifier():
         raise MatdiffError(f"wrt must be a variable name, got {wrt!r}")
-    node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
+    node = _parse(expr, shapes, assume, functions) if isinstance(expr, str) else _checked(expr)
     return _GuardedDerivative(node, wrt, order, declared_shapes(shapes).get(wrt))
+
+
+@guarded
+def vjp(expr: str | Node, wrt: str, cotangent: str = "G", shapes: ShapeSpec | None = None,
+        assume: Assumptions | None = None) -> Derivative:
+    """The backprop rule of F: the gradient of ⟨C, F(X)⟩ = sum(C.*F) with respect to X,
+    for an upstream gradient named ``cotangent`` (of F's shape):
+    ``vjp("X'*W", wrt="W", cotangent="G")`` is ``X*G``."""
+    node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
+    if not cotangent.isidentifier() or cotangent in node.variables():
+        raise MatdiffError(f"the cotangent needs a name not used in the expression, got {cotangent!r}")
+    if node.shape.is_scalar:
+        return _GuardedDerivative(mul(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
+    return _GuardedDerivative(inner(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
+
+
+@guarded
+def differential(expr: str | Node, wrt: str | list[str] | None = None,
+                 shapes: ShapeSpec | None = None, assume: Assumptions | None = None) -> Differential:
+    """dF in matrix notation with a direction dX per variable (all of them by default):
+    ``differential("X'*W")`` is ``dX'*W + X'*dW``."""
+    node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
+    return Differential(node, [wrt] if isinstance(wrt, str) else wrt)
+
+
+@guarded
+def jvp(expr: str | Node, wrt: str, shapes: ShapeSpec | None = None,
+        assume: Assumptions | None = None) -> Differential:
+    """The directional derivative of F along dX (the forward rule): dF for X alone."""
+    return differential(expr, [wrt], shapes, assume)
 
 
 @guarded

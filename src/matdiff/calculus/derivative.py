@@ -24,6 +24,7 @@ from ..syntax import parse
 from ..simplify import simplify
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
+from ..ops.abstract import ABSTRACT
 from .explain import Explanation, explain
 from .index import OUT, WRT, IndexForm, index_latex, lower
 from .kron import KronForm, kron_matrix, kron_vec
@@ -84,6 +85,11 @@ class Derivative:
         self.expr = expr
         self.wrt = var(wrt, shape)
         self.order = order
+        #: Whether the expression calls an unknown function g (known by its gradient only).
+        self.abstract = any(n.op is ABSTRACT for n in expr.walk())
+        if self.abstract and order > 1:
+            raise MatdiffError("second derivatives through an unknown function need its Hessian, "
+                               "which cannot be declared; ask for order 1")
         f = simplify(expr)
         structure = shape.structure
         #: For a structured variable, the gradient before projection onto its structure.
@@ -201,9 +207,15 @@ class Derivative:
         return f"Derivative({str(self)!r})"
 
     def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
-        """The derivative at ``values`` as a float64 array of shape S_out + S_in × order."""
-        variables = dict(self.expr.variables())
-        variables.setdefault(self.wrt.attr, self.wrt.shape)
+        """The derivative at ``values`` as a float64 array of shape S_out + S_in × order.
+
+        The expression itself is evaluated too, so that a point outside its domain is
+        an error (unless it calls an unknown function g, which has no value)."""
+        checks = () if self.abstract else (self.expr,)
+        shown = [r for r in (self.matrix, self.form) if r is not None][:1]
+        variables = {self.wrt.attr: self.wrt.shape}
+        for root in checks + tuple(shown):
+            variables.update(root.variables())
         sizes, arrays = bind(variables, values)
         ctx = EvalContext(sizes, dict(arrays))
         out_shape = ctx.dims(self.expr.shape)
@@ -212,16 +224,17 @@ class Derivative:
         if math.prod(full) > MAX_ELEMENTS:
             raise LimitError(f"the derivative has {math.prod(full):,} entries; the limit is {MAX_ELEMENTS:,}")
         if self.form is None:
-            run(self.expr, ctx)
+            for root in checks:
+                run(root, ctx)
             return np.zeros(full)
         if self.matrix is not None:
-            return np.broadcast_to(run(self.matrix, ctx, self.expr), full).astype(float)
+            return np.broadcast_to(run(self.matrix, ctx, *checks), full).astype(float)
         m = len(self.directions)
         n = math.prod(in_shape)
         basis = np.eye(n).reshape((n,) + in_shape)
         for k, d in enumerate(self.directions):
             ctx.leaves[d] = basis.reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)
-        value = run(self.form, ctx, self.expr)
+        value = run(self.form, ctx, *checks)
         value = np.broadcast_to(value, (n,) * m + ctx.dims(self.form.shape))
         value = np.moveaxis(value, list(range(m)), list(range(-m, 0))) if m else value
         return np.ascontiguousarray(value, dtype=float).reshape(full)

@@ -1,2 +1,2 @@
 """Op declarations: one module per family; importing this package declares them all."""
-from . import arithmetic, elementwise, linalg, matfun  # noqa: F401
+from . import abstract, arithmetic, elementwise, linalg, matfun  # noqa: F401

@@ -15,6 +15,10 @@ from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
 from ..ops.notation import tex_call
 
 
+#: Shared subexpressions printed in at most this many characters are not named.
+SHORT = 10
+
+
 def _trivial(node: Node) -> bool:
     """Leaves, their transposes and constant fills read as fast as a name."""
     if node.op in (VAR, HOLE, CONST, EYE):
@@ -40,7 +44,8 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
     k = 0
     for node in order:
         text = pick(node)(node, [printed[a] for a in node.args])
-        if share and node is not root and parents[node] > 1 and not _trivial(node):
+        if share and node is not root and parents[node] > 1 and not _trivial(node) \
+                and len(text[0]) > SHORT:
             k += 1
             while name(k) in taken or f"T{k}" in taken:
                 k += 1

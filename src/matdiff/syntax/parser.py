@@ -20,6 +20,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from ..dims import SCALAR, Dim, Shape, Structure, Unifier
 from ..errors import LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from ..expr import VAR, Node, Op, apply, const, const_value, square, var
+from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
 from ..ops import linalg as la
@@ -50,7 +51,8 @@ _SIZE_NAME = re.compile(r"[A-Za-z_]\w*(\(\w+\))?")
 
 
 def parse(text: str, shapes: ShapeSpec | None = None,
-          assume: Mapping[str, str] | None = None) -> Node:
+          assume: Mapping[str, str] | None = None,
+          functions: Mapping[str, str] | None = None) -> Node:
     """Parse ``text`` into a typed expression; ``shapes`` fixes variables' shapes and
     ``assume`` declares square matrices symmetric, spd or diagonal (as ``where X spd``)."""
     if not isinstance(text, str):
@@ -66,7 +68,7 @@ def parse(text: str, shapes: ShapeSpec | None = None,
     for clause in clauses:
         if clause.data == "declare":
             structures[str(clause.children[0])] = Structure(str(clause.children[1]))
-    builder = _Builder(text, declared_shapes(shapes), structures)
+    builder = _Builder(text, declared_shapes(shapes), structures, declared_functions(functions))
     main = tree.children[0] if tree.data == "where" else tree
     for clause in clauses:
         if clause.data == "binding":
@@ -95,6 +97,19 @@ def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
             dims.append(Dim.of(d))
         out[name] = Shape(tuple(dims))
     return out
+
+
+def declared_functions(functions: Mapping[str, str] | None) -> dict[str, str]:
+    """Validate a ``functions`` mapping: unknown scalar function name -> gradient name."""
+    if functions is None:
+        return {}
+    if not isinstance(functions, Mapping):
+        raise MatdiffError("functions must be a mapping such as {'g': 'G'}")
+    for name, grad in functions.items():
+        if not (isinstance(name, str) and name.isidentifier() and isinstance(grad, str)
+                and grad.isidentifier()) or name in ARITY:
+            raise MatdiffError(f"invalid function declaration {name!r}: {grad!r}")
+    return dict(functions)
 
 
 def declared_structures(assume: Mapping[str, str] | None) -> dict[str, Structure]:
@@ -171,10 +186,12 @@ class _Builder:
     """Turns a lark tree into typed nodes, unifying dimensions as it goes."""
 
     def __init__(self, text: str, shapes: dict[str, Shape],
-                 structures: dict[str, Structure] | None = None) -> None:
+                 structures: dict[str, Structure] | None = None,
+                 functions: dict[str, str] | None = None) -> None:
         self.text = text
         self.shapes = shapes
         self.structures = structures or {}
+        self.functions = functions or {}
         self.unifier = Unifier()
         self.vars: dict[str, Node] = {}
 
@@ -346,6 +363,13 @@ class _Builder:
                          self.text, _start(t))
 
     def call(self, name: str, args: list[Node], sizes: Sequence[Dim] = ()) -> Node:
+        if name in self.functions:
+            if len(args) != 1 or sizes:
+                raise ShapeError(f"{name} takes 1 argument, got {len(args) + len(sizes)}")
+            grad = self.functions[name]
+            if grad in self.vars:
+                raise ShapeError(f"the gradient name {grad} of {name} is already a variable")
+            return ab.abstract(name, grad, args[0], self.unifier)
         if name not in ARITY:
             close = difflib.get_close_matches(name, list(ARITY) + list(CONSTANTS), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""

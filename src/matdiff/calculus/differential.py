@@ -1,0 +1,57 @@
+"""The differential ``dF`` in matrix notation, with a direction ``dX`` per variable:
+``d(X'*W) = dX'*W + X'*dW``."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import MatdiffError
+from ..evaluate import EvalContext, as_array, bind, run
+from ..expr import Node, hole, var
+from ..ops.arithmetic import add
+from ..render.text import to_latex, to_text
+from ..simplify import simplify
+from .linearize import linearize
+
+
+class Differential:
+    """``dF = L[dX, dY, …]``, linear in the directions of the chosen variables."""
+
+    def __init__(self, expr: Node, wrt: Sequence[str] | None = None) -> None:
+        variables = expr.variables()
+        names = list(variables) if wrt is None else list(wrt)
+        unknown = [n for n in names if n not in variables]
+        if unknown:
+            raise MatdiffError(f"{', '.join(unknown)} does not occur in the expression")
+        self.expr = expr
+        self.directions = {n: hole(n, variables[n]) for n in names}
+        total: Node | None = None
+        for n in names:
+            total = add(total, linearize(expr, var(n, variables[n]), self.directions[n]))
+        #: The differential, an expression in the variables and their directions dX.
+        self.form = None if total is None else simplify(total)
+
+    def __str__(self) -> str:
+        return "0" if self.form is None else to_text(self.form)
+
+    def __repr__(self) -> str:
+        return f"Differential({str(self)!r})"
+
+    def latex(self) -> str:
+        return r"\mathrm{d}F = " + ("0" if self.form is None else to_latex(self.form))
+
+    def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
+        """dF at ``values``, which give each variable and each direction (key ``"dX"``)."""
+        if self.form is None:
+            return np.zeros(())
+        plain = {k: v for k, v in values.items() if not (k.startswith("d") and k[1:] in self.directions)}
+        sizes, arrays = bind(self.form.variables() | self.expr.variables(), plain)
+        ctx = EvalContext(sizes, arrays)
+        for name, h in self.directions.items():
+            key = "d" + name
+            if key not in values:
+                raise MatdiffError(f"no value given for the direction {key}")
+            ctx.leaves[h] = as_array(key, values[key])
+        return run(self.form, ctx, self.expr)
+
