@@ -12,7 +12,7 @@ from .calculus.differential import Differential
 from .expr import var
 from .ops.arithmetic import inner, mul
 from .errors import LimitError, MatdiffError
-from .evaluate import EvalContext, as_array, bind, run
+from .evaluate import as_array, context, run
 from .expr import Node
 from .syntax import parse as _parse
 from .syntax.parser import ShapeSpec, declared_shapes
@@ -114,8 +114,7 @@ def evaluate(expr: str | Node, values: Mapping[str, Any]) -> np.ndarray:
         expr = _parse(expr, {k: as_array(k, v).shape for k, v in values.items()
                              if isinstance(k, str) and k.isidentifier()})
     node = _checked(expr)
-    sizes, arrays = bind(node.variables(), values)
-    return run(node, EvalContext(sizes, arrays))
+    return run(node, context([node], values))
 
 
 def _checked(expr: object) -> Node:

@@ -8,13 +8,14 @@ point faults (log of a negative, division by zero, overflow) become
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from .dims import Shape, Structure
 from .errors import DomainError, LimitError, MatdiffError, ShapeError
 from .expr import CONST, HOLE, VAR, Node
+from .ops.series import SIGMA, evaluate_sigma, free_integers
 
 #: The most float64 entries one intermediate value may have (400 MB).
 MAX_ELEMENTS = 50_000_000
@@ -23,9 +24,16 @@ MAX_ELEMENTS = 50_000_000
 class EvalContext:
     """Sizes of the symbolic dimensions and values of the leaves."""
 
-    def __init__(self, sizes: Mapping[str, int], leaves: Mapping[Any, np.ndarray]) -> None:
+    def __init__(self, sizes: Mapping[str, int], leaves: Mapping[Any, np.ndarray],
+                 ints: Mapping[str, int] | None = None) -> None:
         self.sizes = dict(sizes)
         self.leaves = dict(leaves)
+        #: Values of integer symbols (symbolic exponents, summation indices).
+        self.ints = dict(ints or {})
+
+    def with_int(self, name: str, value: int) -> EvalContext:
+        """The same context with one more integer symbol bound (inside a sigma)."""
+        return EvalContext(self.sizes, self.leaves, {**self.ints, name: value})
 
     def dims(self, shape: Shape) -> tuple[int, ...]:
         out = shape.concrete(self.sizes)
@@ -49,6 +57,19 @@ def as_array(name: str, value: Any) -> np.ndarray:
     if arr.ndim > 2:
         raise ShapeError(f"the value of {name} has {arr.ndim} axes; at most 2 are allowed")
     return arr
+
+
+def integers(names: set[str], values: Mapping[str, Any]) -> dict[str, int]:
+    """Values of integer symbols (exponents, summation bounds) from ``values``."""
+    out = {}
+    for name in sorted(names):
+        if name not in values:
+            raise MatdiffError(f"no value given for the integer {name}")
+        v = np.asarray(values[name])
+        if v.ndim != 0 or not np.isfinite(v) or float(v) != int(v):
+            raise MatdiffError(f"{name} must be an integer, got {values[name]!r}")
+        out[name] = int(v)
+    return out
 
 
 def bind(shapes: Mapping[str, Shape],
@@ -94,6 +115,18 @@ def _check_structure(name: str, structure: Structure, value: np.ndarray) -> None
                 from None
 
 
+def context(roots: Sequence[Node], values: Mapping[str, Any],
+            extra: Mapping[str, Shape] | None = None) -> EvalContext:
+    """Bind ``values`` to the variables (and integer symbols) of ``roots`` (and ``extra``)."""
+    shapes = dict(extra or {})
+    names: set[str] = set()
+    for root in roots:
+        shapes.update(root.variables())
+        names |= free_integers(root)
+    sizes, arrays = bind(shapes, values)
+    return EvalContext(sizes, arrays, integers(names - set(shapes), values))
+
+
 def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
     """Evaluate ``root`` bottom-up (no recursion), floating point faults being errors.
 
@@ -104,8 +137,11 @@ def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
     values: dict[Node, np.ndarray] = {}
     with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
         for top in others + (root,):
-            for node in top.walk():
+            for node in top.walk(into=lambda n: n.op is not SIGMA):
                 if node in values:
+                    continue
+                if node.op is SIGMA:
+                    values[node] = evaluate_sigma(node, ctx, run)
                     continue
                 args = [values[a] for a in node.args]
                 _check_size(node, args, ctx)

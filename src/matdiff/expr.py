@@ -93,8 +93,9 @@ class Node:
         from .render.text import to_text  # display only; no stage depends on it
         return f"Node({to_text(self)!r})"
 
-    def walk(self) -> Iterator[Node]:
-        """Every distinct node of the DAG, children before parents (iterative)."""
+    def walk(self, into: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+        """Every distinct node of the DAG, children before parents (iterative); where
+        ``into(node)`` is false the node's arguments are not visited."""
         seen: set[Node] = set()
         stack: list[tuple[Node, bool]] = [(self, False)]
         while stack:
@@ -106,7 +107,8 @@ class Node:
                 continue
             seen.add(node)
             stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args) if a not in seen)
+            if into is None or into(node):
+                stack.extend((a, False) for a in reversed(node.args) if a not in seen)
 
     def variables(self) -> dict[str, Shape]:
         """The free variables and their shapes."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dims import Shape, Structure
 from ..errors import LimitError, MatdiffError
-from ..evaluate import MAX_ELEMENTS, EvalContext, bind, run
+from ..evaluate import MAX_ELEMENTS, context, run
 from ..expr import Node, const, hole, var
 import latex2mathml.converter
 
@@ -213,11 +213,7 @@ class Derivative:
         an error (unless it calls an unknown function g, which has no value)."""
         checks = () if self.abstract else (self.expr,)
         shown = [r for r in (self.matrix, self.form) if r is not None][:1]
-        variables = {self.wrt.attr: self.wrt.shape}
-        for root in checks + tuple(shown):
-            variables.update(root.variables())
-        sizes, arrays = bind(variables, values)
-        ctx = EvalContext(sizes, dict(arrays))
+        ctx = context(checks + tuple(shown), values, {self.wrt.attr: self.wrt.shape})
         out_shape = ctx.dims(self.expr.shape)
         in_shape = ctx.dims(self.wrt.shape)
         full = out_shape + in_shape * self.order

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import MatdiffError
-from ..evaluate import EvalContext, as_array, bind, run
+from ..evaluate import as_array, context, run
 from ..expr import Node, hole, var
 from ..ops.arithmetic import add
 from ..render.text import to_latex, to_text
@@ -46,8 +46,7 @@ class Differential:
         if self.form is None:
             return np.zeros(())
         plain = {k: v for k, v in values.items() if not (k.startswith("d") and k[1:] in self.directions)}
-        sizes, arrays = bind(self.form.variables() | self.expr.variables(), plain)
-        ctx = EvalContext(sizes, arrays)
+        ctx = context([self.form, self.expr], plain)
         for name, h in self.directions.items():
             key = "d" + name
             if key not in values:

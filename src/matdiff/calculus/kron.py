@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..evaluate import EvalContext, bind, run
+from ..evaluate import context, run
 from ..expr import HOLE, Node
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
@@ -69,5 +69,5 @@ class KronForm:
                 rf"{self.wrt.attr}}} = {to_latex(self.matrix)}")
 
     def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
-        sizes, arrays = bind(self.matrix.variables() | {self.wrt.attr: self.wrt.shape}, values)
-        return np.asarray(run(self.matrix, EvalContext(sizes, arrays)), dtype=float)
+        ctx = context([self.matrix], values, {self.wrt.attr: self.wrt.shape})
+        return np.asarray(run(self.matrix, ctx), dtype=float)

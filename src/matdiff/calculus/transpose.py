@@ -7,6 +7,7 @@ cotangents flow from the root to the hole through each op's ``vjp`` rule
 from __future__ import annotations
 
 from ..ops.arithmetic import add
+from ..ops.series import SIGMA, sigma
 from ..expr import Node
 
 
@@ -21,6 +22,11 @@ def transpose(lin: Node, direction: Node, cotangent: Node) -> Node | None:
     for node in reversed(order):
         c = cots.get(node)
         if c is None or node not in depends or not node.args:
+            continue
+        if node.op is SIGMA:  # a sigma binds its index: its body is transposed whole
+            inner = transpose(node.args[0], direction, c)
+            j, lo, hi = node.attr
+            cots[direction] = add(cots.get(direction), sigma(j, lo, hi, inner))
             continue
         for i, a in enumerate(node.args):
             if a in depends:

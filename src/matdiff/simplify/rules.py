@@ -15,7 +15,9 @@ from ..expr import CONST, VAR, Node, apply, const, const_value
 from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
 from ..ops import linalg as la
+from ..intexpr import IntExpr
 from ..ops import matfun as mf
+from ..ops import series as se
 from ..render.text import to_text
 
 
@@ -168,11 +170,13 @@ def _factors(n: Node) -> list[Node]:
     return [n]
 
 
-def _power(n: Node) -> tuple[Node, int]:
-    """A factor as base^k (k = 1 for anything but a matrix power)."""
+def _power(n: Node) -> tuple[Node, IntExpr]:
+    """A factor as base^k (k = 1 for anything but a matrix power, k symbolic for X^k)."""
     if n.op is mf.MATPOW:
-        return n.args[0], int(n.attr)
-    return n, 1
+        return n.args[0], IntExpr(int(n.attr))
+    if n.op is se.POWSYM:
+        return n.args[0], n.attr
+    return n, IntExpr(1)
 
 
 def _inverse_pair(a: Node, b: Node) -> bool:
@@ -193,7 +197,7 @@ def _chain(n: Node) -> Node | None:
         elif out and f.shape.is_matrix and _power(out[-1])[0] == _power(f)[0] \
                 and out[-1].shape.is_matrix:
             base, j = _power(out.pop())
-            out.append(mf.matpow(base, j + _power(f)[1]))
+            out.append(se.powsym(base, j + _power(f)[1]))
         elif f.op is not ar.EYE:
             out.append(f)
     if not out:
@@ -206,8 +210,8 @@ def _chain(n: Node) -> Node | None:
 
 def _transpose_power(n: Node) -> Node | None:
     """(X^k)' = (X')^k."""
-    if n.op is ar.TRANSPOSE and n.args[0].op is mf.MATPOW:
-        return mf.matpow(ar.transpose(n.args[0].args[0]), int(n.args[0].attr))  # type: ignore[arg-type]
+    if n.op is ar.TRANSPOSE and n.args[0].op in (mf.MATPOW, se.POWSYM):
+        return se.powsym(ar.transpose(n.args[0].args[0]), _power(n.args[0])[1])  # type: ignore[arg-type]
     return None
 
 

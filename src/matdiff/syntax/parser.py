@@ -25,6 +25,8 @@ from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
+from ..ops import series as se
+from ..intexpr import IntExpr
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
@@ -39,7 +41,8 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv":
 #: Functions of the language: name -> number of arguments.
 ARITY: dict[str, int | tuple[int, ...]] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
                          "sum": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
-                         **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS}}
+                         **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS},
+                         "sigma": 4}
 CONSTANTS = ("eye",)
 #: Calls whose arguments after the first (all of them for eye) are sizes, not values.
 SIZED = {"vector": 1, "matrix": 1, "eye": 0}
@@ -192,6 +195,8 @@ class _Builder:
         self.shapes = shapes
         self.structures = structures or {}
         self.functions = functions or {}
+        #: Names used as integer symbols (exponents, indices, summation bounds).
+        self.integers: set[str] = set()
         self.unifier = Unifier()
         self.vars: dict[str, Node] = {}
 
@@ -209,14 +214,47 @@ class _Builder:
             t, ready = stack.pop()
             if not ready:
                 stack.append((t, True))
-                stack.extend((c, False) for c in _value_children(t))
+                if not self._lazy(t):
+                    stack.extend((c, False) for c in _value_children(t))
                 continue
-            args = [done[id(c)] for c in _value_children(t)]
+            args = [] if self._lazy(t) else [done[id(c)] for c in _value_children(t)]
             try:
                 done[id(t)] = self.node(t, args)
             except MatdiffError as e:
                 raise e.at(self.text, self._where(t)) from None
         return done[id(tree)]
+
+    def _lazy(self, t: Tree) -> bool:
+        """Nodes that build their own children: powers (an exponent may be an integer
+        expression), entries p[k] and sigma(j, lo, hi, body)."""
+        return t.data in ("pow", "elem") or (t.data == "call" and str(t.children[0]) == "sigma")
+
+    def integer(self, t: Tree | Token | None) -> IntExpr:
+        """An integer expression: integers, integer symbols, + - and integer multiples."""
+        if isinstance(t, Tree):
+            kids = [c for c in t.children if isinstance(c, Tree)]
+            if t.data == "number":
+                value = float(str(t.children[0]))
+                if value.is_integer() and abs(value) < 2**31:
+                    return IntExpr(int(value))
+            elif t.data == "name":
+                name = str(t.children[0])
+                if name in self.vars:
+                    raise ShapeError(f"'{name}' is a variable; an integer expression needs its own name")
+                self.integers.add(name)
+                return IntExpr.of(name)
+            elif t.data in ("add", "sub"):
+                a, b = (self.integer(c) for c in kids)
+                return a + b if t.data == "add" else a - b
+            elif t.data == "neg":
+                return -self.integer(kids[0])
+            elif t.data == "mul":
+                a, b = (self.integer(c) for c in kids)
+                for x, y in ((a, b), (b, a)):
+                    if x.is_const:
+                        return IntExpr(x.const * y.const, tuple((s, c * x.const) for s, c in y.terms))
+        raise ParseError("expected an integer expression (integers, names, + - and integer "
+                         "multiples)", self.text, _start(t))
 
     def _where(self, t: Tree) -> int:
         symbol = _SYMBOLS.get(t.data)
@@ -239,6 +277,8 @@ class _Builder:
             return const(value)
         if kind == "name":
             return self.variable(str(t.children[0]))
+        if kind == "call" and str(t.children[0]) == "sigma":
+            return self.sigma(t)
         if kind == "call":
             name = str(t.children[0])
             sizes = [c for c in t.children[1:] if c is not None][SIZED.get(name, 99):]
@@ -248,6 +288,12 @@ class _Builder:
             return const(-c) if c is not None else self.apply(ar.NEG, args)
         if kind == "transpose":
             return args[0] if args[0].shape.is_scalar else self.apply(ar.TRANSPOSE, args)
+        if kind == "pow":
+            return self.power(t)
+        if kind == "elem":
+            p = self.build(t.children[0])
+            return self.apply(se.ELEM, [p], self.integer(t.children[1]))
+
         return getattr(self, "op_" + kind)(*args)
 
     def _op_error(self, kind: str, a: Node, b: Node, err: ShapeError) -> ShapeError:
@@ -304,6 +350,27 @@ class _Builder:
         except ShapeError as e:
             raise self._op_error(kind, a, b, e) from None
 
+    def power(self, t: Tree) -> Node:
+        """a^b: a matrix raised to a non-constant exponent takes it as an integer expression."""
+        base = self.build(t.children[0])
+        exponent = t.children[1]
+        if base.shape.is_matrix and not (isinstance(exponent, Tree) and exponent.data in
+                                         ("number", "neg") and _constant_tree(exponent)):
+            square(base.shape, "the matrix power '^'", self.unifier)
+            return se.powsym(base, self.integer(exponent))
+        return self.op_pow(base, self.build(exponent))
+
+    def sigma(self, t: Tree) -> Node:
+        """sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body."""
+        kids = [c for c in t.children[1:] if c is not None]
+        if len(kids) != 4 or not (isinstance(kids[0], Tree) and kids[0].data == "name"):
+            raise ShapeError("sigma takes an index name, two integer bounds and a body: "
+                             "sigma(j, 0, k - 1, X^j)")
+        j = str(kids[0].children[0])
+        lo, hi = self.integer(kids[1]), self.integer(kids[2])
+        self.integer(kids[0])
+        return se.sigma(j, lo, hi, self.build(kids[3]))  # type: ignore[return-value]
+
     def op_pow(self, a: Node, b: Node) -> Node:
         if not b.shape.is_scalar:
             raise ShapeError(f"'^' needs a scalar exponent, got a {b.shape}; use '.^' elementwise")
@@ -334,6 +401,8 @@ class _Builder:
             return ar.eye(self.unifier.fresh("n"))
         if name in ARITY or name in SIZE_OF:
             raise UnknownNameError(f"'{name}' is a function; call it as {name}(...)")
+        if name in self.integers:
+            raise ShapeError(f"'{name}' is an integer symbol here and cannot also be a variable")
         if name not in self.vars:
             shape = self.shapes.get(name) or shape_by_letter(name)
             structure = self.structures.get(name)
@@ -395,6 +464,11 @@ class _Builder:
             return self.apply(ar.FILL, args, Shape(dims))
         fname = name.removeprefix("d") if name.startswith("d") and name[1:] in mf.FUNCTIONS else name
         return self.apply(mf.MATFUN, args, (fname, len(args) - 1))
+
+
+def _constant_tree(t: Tree) -> bool:
+    return t.data == "number" or (t.data == "neg" and isinstance(t.children[0], Tree)
+                                  and _constant_tree(t.children[0]))
 
 
 def _value_children(t: Tree) -> list[Tree]:

@@ -1,0 +1,175 @@
+"""Symbolic integer powers, sums over an integer index and entries of a vector:
+``X^k``, ``sigma(j, 0, k - 1, X^j*dX*X^(k - 1 - j))``, ``p[k]``.
+
+With these a power series ``sigma(k, 0, K, p[k]*X^k)`` has the closed-form
+derivative ``Σₖ pₖ Σ_{j=0}^{k-1} Xʲ dX X^{k-1-j}``, whose transpose is the
+gradient ``Σₖ pₖ Σ_{j=0}^{k-1} (X^{k-1-j})' G (Xʲ)'`` of ``tr(G'*f(X))``.
+Integer symbols get values at evaluation (``{"K": 5}``) or from an enclosing sigma.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..dims import SCALAR, Shape, Unifier
+from ..errors import DomainError, ShapeError
+from ..expr import ATOM, POSTFIX, POWER, Node, Op, apply, square
+from ..indexing import IndexContext, Terms, single, times
+from ..intexpr import IntExpr
+from .arithmetic import Maybe, _jvp_linear, mul, register, scale
+from .matfun import matpow
+from .notation import paren, paren_tex
+
+
+def _exponent_text(e: IntExpr) -> str:
+    return str(e) if e.atomic else f"({e})"
+
+
+# --- X^k for a symbolic integer k ---------------------------------------------------
+
+def _powsym_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
+    n = square(shapes[0], "the matrix power '^'", u)
+    return Shape((n, n))
+
+
+def _powsym_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d(X^k) = Σ_{j=0}^{k-1} X^j dX X^(k-1-j)  (for k ≥ 0)."""
+    x, k = node.args[0], node.attr
+    j = fresh_index(node)
+    body = mul(mul(powsym(x, IntExpr.of(j)), ts[0]), powsym(x, k - 1 - IntExpr.of(j)))
+    return sigma(j, IntExpr(0), k - 1, body)
+
+
+def _powsym_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+    k = node.attr.value(ctx.ints)
+    if k < 0:
+        raise DomainError(f"the symbolic power X^{node.attr} needs {node.attr} ≥ 0, got {k}")
+    return np.linalg.matrix_power(vals[0], k)
+
+
+POWSYM = Op("powsym", _powsym_shape, _powsym_jvp, None, _powsym_lower,
+            lambda n, a: (f"{paren(a[0], POSTFIX)}^{_exponent_text(n.attr)}", POWER),
+            "X^k for an integer symbol k ≥ 0",
+            latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{{n.attr}}}", POWER))
+
+
+def powsym(x: Node, k: IntExpr) -> Node:
+    """X^k; a constant k gives the ordinary matrix power."""
+    if k.is_const:
+        return matpow(x, k.const)
+    return apply(POWSYM, (x,), k)
+
+
+# --- Σ over an integer index --------------------------------------------------------
+
+def _sigma_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    j, lo, hi = node.attr
+    return f"sigma({j}, {lo}, {hi}, {args[0][0]})", ATOM
+
+
+def _sigma_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    j, lo, hi = node.attr
+    return rf"\sum_{{{j}={lo}}}^{{{hi}}} {paren_tex(args[0], 20)}", 20
+
+
+def _sigma_index(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
+    j, lo, hi = node.attr
+    return times(single(f"Σ_{j}={lo}..{hi}"), ctx.lower(node.args[0], idx))
+
+
+def _sigma_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+    raise AssertionError("a sigma is evaluated by evaluate_sigma, its body once per index")
+
+
+SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_lower, _sigma_syntax,
+           "sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body; linear in its body",
+           latex=_sigma_latex, index=_sigma_index,
+           kron=lambda n, ks: sigma(n.attr[0], n.attr[1], n.attr[2], ks[0]))
+
+
+def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Maybe) -> Maybe:
+    if body is None:
+        return None
+    return apply(SIGMA, (body,), (j, lo, hi))
+
+
+def evaluate_sigma(node: Node, ctx: Any, run: Any) -> np.ndarray:
+    """Σ_{j=lo}^{hi} body, the body evaluated once per j (an empty sum is 0)."""
+    j, lo, hi = node.attr
+    a, b = lo.value(ctx.ints), hi.value(ctx.ints)
+    if b < a - 1:
+        raise DomainError(f"sigma({j}, {lo}, {hi}, …) runs from {a} to {b}: a negative count")
+    if b < a:
+        return np.zeros(ctx.dims(node.shape))
+    return sum(run(node.args[0], ctx.with_int(j, value)) for value in range(a, b + 1))
+
+
+def free_integers(root: Node) -> set[str]:
+    """The integer symbols that need a value (those not bound by a sigma)."""
+    used: set[str] = set()
+    bound: set[str] = set()
+    for n in root.walk():
+        if isinstance(n.attr, IntExpr):
+            used |= n.attr.symbols
+        elif n.op is SIGMA:
+            bound.add(n.attr[0])
+            used |= n.attr[1].symbols | n.attr[2].symbols
+        elif n.op is UNIT:
+            used |= n.attr[0].symbols
+    return used - bound
+
+
+def fresh_index(node: Node) -> str:
+    """An index name not used by any integer expression inside ``node``."""
+    used: set[str] = set()
+    for n in node.walk():
+        if isinstance(n.attr, IntExpr):
+            used |= n.attr.symbols
+        elif n.op is SIGMA:
+            used |= {n.attr[0]} | n.attr[1].symbols | n.attr[2].symbols
+    return next(c for c in ["j", "i", "l"] + [f"j{k}" for k in range(1, 1000)] if c not in used)
+
+
+# --- p[k]: an entry of a vector --------------------------------------------------------
+
+def _elem_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
+    if not shapes[0].is_vector:
+        raise ShapeError(f"p[k] takes an entry of a vector, not of a {shapes[0]}")
+    return SCALAR
+
+
+def _elem_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+    k, v = node.attr.value(ctx.ints), vals[0]
+    if not 0 <= k < v.shape[-1]:
+        raise DomainError(f"the index {node.attr} = {k} is outside 0..{v.shape[-1] - 1}")
+    return v[..., k]
+
+
+def _unit_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+    k, n = node.attr[0].value(ctx.ints), ctx.dims(node.shape)[0]
+    out = np.zeros(n)
+    out[k] = 1.0
+    return out
+
+
+ELEM = Op("elem", _elem_shape, _jvp_linear,
+          lambda n, i, c: scale(c, unit(n.attr, n.args[0].shape)), _elem_lower,
+          lambda n, a: (f"{paren(a[0], POSTFIX)}[{n.attr}]", POSTFIX), "p[k]: entry k (from 0)",
+          latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}_{{{n.attr}}}", POSTFIX),
+          index=lambda n, i, c: single(f"{c.name(n.args[0])}[{n.attr}]"))
+UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
+          lambda n, a: (f"unit({n.attr[0]}, {n.shape.dims[0]})", ATOM),
+          "the k-th unit vector (the transpose of taking entry k)")
+
+
+def elem(p: Maybe, k: IntExpr) -> Maybe:
+    return None if p is None else apply(ELEM, (p,), k)
+
+
+def unit(k: IntExpr, shape: Shape) -> Node:
+    return Node(UNIT, (), (k, shape), shape)
+
+
+register(SIGMA, lambda body, attr: sigma(attr[0], attr[1], attr[2], body), needs_attr=True)
+register(ELEM, lambda p, attr: elem(p, attr), needs_attr=True)
