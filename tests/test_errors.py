@@ -22,7 +22,7 @@ BAD = [
     ("A**B", None, matdiff.ParseError, "unexpected '*'", 3),
     ("x^2", None, matdiff.ShapeError, ".^", 2),
     ("X^0.5", None, matdiff.ShapeError, "integer", 2),
-    ("X^(a*b)", None, matdiff.ParseError, "integer expression", 3),
+    ("X^(a*b)", None, matdiff.ParseError, "integer expression", 4),
     ("A + a", None, matdiff.ShapeError, "a is a scalar", 3),
     ("X/Y", None, matdiff.ShapeError, "'./'", 2),
     ("tr", None, matdiff.UnknownNameError, "is a function", 1),
