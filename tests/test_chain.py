@@ -75,3 +75,14 @@ def test_differential() -> None:
     assert str(matdiff.differential("x'*A*x", wrt="x")) in ("dx'*A*x + x'*A*dx", "x'*(A' + A)*dx")
     with pytest.raises(matdiff.MatdiffError, match="does not occur"):
         matdiff.differential("x'*x", wrt="y")
+
+
+def test_parameterised_matrix() -> None:
+    """A(θ) = θ₀B + θ₁C inside a quadratic form: ∂/∂θ = (x'Bx, x'Cx)."""
+    expr = "x'*(q[0]*B + q[1]*C)*x"
+    d = matdiff.derivative(expr, wrt="q", shapes={"q": (2,)})
+    x, B, C = RNG.standard_normal(3), RNG.standard_normal((3, 3)), RNG.standard_normal((3, 3))
+    got = d.evaluate({"q": np.array([0.3, -0.7]), "x": x, "B": B, "C": C})
+    assert np.allclose(got, [x @ B @ x, x @ C @ x])
+    h = matdiff.derivative(expr, wrt="q", order=2, shapes={"q": (2,)})
+    assert np.allclose(h.evaluate({"q": np.array([0.3, -0.7]), "x": x, "B": B, "C": C}), 0)

@@ -42,7 +42,7 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv":
 ARITY: dict[str, int | tuple[int, ...]] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
                          "sum": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
                          **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS},
-                         "sigma": 4}
+                         "sigma": 4, "unit": 2}
 CONSTANTS = ("eye",)
 #: Calls whose arguments after the first (all of them for eye) are sizes, not values.
 SIZED = {"vector": 1, "matrix": 1, "eye": 0}
@@ -227,7 +227,7 @@ class _Builder:
     def _lazy(self, t: Tree) -> bool:
         """Nodes that build their own children: powers (an exponent may be an integer
         expression), entries p[k] and sigma(j, lo, hi, body)."""
-        return t.data in ("pow", "elem") or (t.data == "call" and str(t.children[0]) == "sigma")
+        return t.data in ("pow", "elem") or (t.data == "call" and str(t.children[0]) in ("sigma", "unit"))
 
     def integer(self, t: Tree | Token | None) -> IntExpr:
         """An integer expression: integers, integer symbols, + - and integer multiples."""
@@ -279,6 +279,11 @@ class _Builder:
             return self.variable(str(t.children[0]))
         if kind == "call" and str(t.children[0]) == "sigma":
             return self.sigma(t)
+        if kind == "call" and str(t.children[0]) == "unit":
+            kids = [c for c in t.children[1:] if c is not None]
+            if len(kids) != 2:
+                raise ShapeError("unit(k, n) takes an index and a length")
+            return se.unit(self.integer(kids[0]), Shape((self.size(kids[1]),)))
         if kind == "call":
             name = str(t.children[0])
             sizes = [c for c in t.children[1:] if c is not None][SIZED.get(name, 99):]
