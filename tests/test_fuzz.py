@@ -46,7 +46,8 @@ def test_random_expressions_are_differentiated_correctly(expr: str, data: st.Dat
 
 TOKENS = ["x", "A", "a", "X", "(", ")", "'", "*", "+", "-", "/", ".*", "./", "^", ".^", "2",
           "0.5", "1e3", ",", "tr(", "inv(", "sum(", "vector(", "eye", "kron(", "expm(", "diag(",
-          "norm2(", " where ", "T1 = ", "@", "__", "\n", "é", "rows(", "1e400"]
+          "norm2(", " where ", "T1 = ", "@", "__", "\n", "é", "rows(", "1e400", "[", "]", "k",
+          "sigma(", "unit(", " where X symmetric", "g(", "X^k", "dexpm("]
 
 
 @fuzz(300)

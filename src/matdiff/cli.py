@@ -57,7 +57,9 @@ def render(d: Derivative, fmt: str) -> str:
         return str(d.index())
     if fmt == "kron":
         k = d.kron()
-        return str(k) if k is not None else "no Kronecker form is known for this derivative"
+        if k is None:
+            return "no Kronecker form is known for this derivative; its index form:\n" + str(d.index())
+        return f"{k}\n({k.layout})"
     return str(d)
 
 

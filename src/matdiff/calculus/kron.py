@@ -64,6 +64,12 @@ class KronForm:
         f = "F" if not self.expr.shape.is_scalar else "f" if self.order == 1 else "∇f"
         return f"dvec({f})/dvec({self.wrt.attr}) = {to_text(self.matrix, sized=True)}"
 
+    @property
+    def layout(self) -> str:
+        """The layout, in words."""
+        return ("rows index vec(F), columns index vec(X), both stacking columns: "
+                "K[p + P*q, m + M*n] = ∂F[p,q]/∂X[m,n]")
+
     def latex(self) -> str:
         return (rf"\frac{{\partial \operatorname{{vec}} F}}{{\partial \operatorname{{vec}} "
                 rf"{self.wrt.attr}}} = {to_latex(self.matrix)}")
