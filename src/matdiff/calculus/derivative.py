@@ -139,6 +139,14 @@ class Derivative:
         text = to_text(self.matrix)
         return text if self._reads_back(self.matrix, text) else to_text(self.matrix, sized=True)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every form of the derivative, as JSON-ready data."""
+        k = self.kron()
+        return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
+                "index": str(self.index()), "kron": None if k is None else str(k),
+                "kron_layout": None if k is None else k.layout,
+                "explain": [s.text() for s in self.explain().steps]}
+
     def latex(self) -> str:
         r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form."""
         x = self.wrt.attr

@@ -79,6 +79,13 @@ def parse(text: str, shapes: ShapeSpec | None = None,
     return _resolve(builder.build(main), builder.unifier)
 
 
+def shape_from_text(text: str) -> tuple[int | str, ...]:
+    """'3x4' → (3, 4), 'n' → ('n',), 'scalar' or '' → ()."""
+    text = text.strip()
+    parts = [] if text in ("", "scalar") else [p.strip() for p in text.split("x")]
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
 def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
     """Validate a ``shapes`` mapping: each value a tuple of 0–2 sizes or names."""
     out: dict[str, Shape] = {}

@@ -1,0 +1,1 @@
+"""``matdiff serve``: the local web page and its JSON API."""

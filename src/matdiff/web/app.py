@@ -1,0 +1,119 @@
+"""The JSON API behind the page (FastAPI; its OpenAPI schema is at /openapi.json).
+
+POST /api/derivative  → every form of the derivative, the steps and a numeric check
+POST /api/variables   → the variables of an expression with their types and shapes
+GET  /                → the page
+Errors on bad input are 422 responses carrying the message and the column.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from .. import api
+from ..check import check
+from ..errors import MatdiffError
+from ..syntax import MAX_LENGTH
+from ..syntax.parser import shape_from_text
+
+STATIC = Path(__file__).parent / "static"
+
+
+class Query(BaseModel):
+    """An expression and what is known about its variables."""
+
+    expr: str = Field(max_length=MAX_LENGTH, examples=["norm2(X'*W)^2"])
+    shapes: dict[str, str] = Field(default_factory=dict, max_length=50,
+                                   description="NAME: '3x4', '3', 'scalar' or 'mxn'")
+    assume: dict[str, str] = Field(default_factory=dict, max_length=50,
+                                   description="NAME: 'symmetric', 'spd' or 'diagonal'")
+
+
+class DerivativeQuery(Query):
+    wrt: str = Field(max_length=100, examples=["W"])
+    order: int = Field(default=1, ge=1, le=4)
+    check: bool = True
+
+
+class Variable(BaseModel):
+    name: str
+    kind: str
+    shape: str
+    structure: str | None = None
+
+
+class DerivativeResult(BaseModel):
+    text: str
+    latex: str
+    mathml: str
+    index: str
+    kron: str | None
+    kron_layout: str | None
+    explain: list[str]
+    check: str | None
+    variables: list[Variable]
+
+
+class Problem(BaseModel):
+    error: str
+    kind: str
+    position: int | None
+
+
+def _shapes(q: Query) -> dict[str, tuple[int | str, ...]]:
+    return {name: shape_from_text(text) for name, text in q.shapes.items() if text.strip()}
+
+
+def _variables(node: Any) -> list[Variable]:
+    out = []
+    for name, shape in sorted(node.variables().items()):
+        kind = "scalar" if shape.is_scalar else "vector" if shape.is_vector else "matrix"
+        out.append(Variable(name=name, kind=kind, shape="x".join(str(d) for d in shape.dims),
+                            structure=shape.structure.value if shape.structure else None))
+    return out
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="matdiff", version="0.1.0",
+                  description="Derivatives of matrix expressions: matrix notation, index and "
+                              "Kronecker forms, steps and numeric checks.")
+
+    @app.exception_handler(MatdiffError)
+    async def bad_input(request: Request, e: MatdiffError) -> JSONResponse:
+        body = Problem(error=str(e).splitlines()[0], kind=type(e).__name__, position=e.pos)
+        return JSONResponse(status_code=422, content=body.model_dump())
+
+    @app.exception_handler(Exception)
+    async def defect(request: Request, e: Exception) -> JSONResponse:
+        body = Problem(error="internal error", kind=type(e).__name__, position=None)
+        return JSONResponse(status_code=500, content=body.model_dump())
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.post("/api/variables", response_model=list[Variable],
+              responses={422: {"model": Problem}})
+    def variables(q: Query) -> list[Variable]:
+        return _variables(api.parse(q.expr, _shapes(q), q.assume))
+
+    @app.post("/api/derivative", response_model=DerivativeResult,
+              responses={422: {"model": Problem}})
+    def derivative(q: DerivativeQuery) -> DerivativeResult:
+        d = api.derivative(q.expr, wrt=q.wrt, order=q.order, shapes=_shapes(q), assume=q.assume)
+        report = None
+        if q.check and not d.abstract:
+            try:
+                report = str(check(d))
+            except MatdiffError as e:
+                report = f"not checked: {e}"
+        return DerivativeResult(**d.to_dict(), check=report, variables=_variables(d.expr))
+
+    return app
+
+
+app = create_app()

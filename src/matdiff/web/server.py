@@ -1,0 +1,20 @@
+"""``matdiff serve [--host 127.0.0.1] [--port 8000]``: run the page with uvicorn (loopback
+by default; pass --host 0.0.0.0 deliberately to expose it)."""
+from __future__ import annotations
+
+import argparse
+from typing import Sequence
+
+
+def main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="matdiff serve", description="Serve the local web page.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    args = p.parse_args(list(argv))
+    import uvicorn
+
+    from .app import app
+    print(f"matdiff: http://{args.host}:{args.port}/")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                limit_concurrency=256, timeout_keep_alive=5)
+    return 0

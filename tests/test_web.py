@@ -1,0 +1,59 @@
+"""The JSON API behind the page, through FastAPI's test client."""
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from matdiff.web.app import app
+
+client = TestClient(app)
+
+
+def test_page_is_served() -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and "<title>matdiff" in r.text and "cdn" not in r.text.lower()
+
+
+def test_derivative() -> None:
+    r = client.post("/api/derivative", json={"expr": "norm2(X'*W)^2", "wrt": "W"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["text"] == "2*X*X'*W"
+    assert body["mathml"].startswith("<math")
+    assert "agrees" in body["check"]
+    assert [v["name"] for v in body["variables"]] == ["W", "X"]
+
+
+def test_shapes_assumptions_and_order() -> None:
+    r = client.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x", "order": 2,
+                                             "assume": {"A": "symmetric"}, "shapes": {"x": "4"}})
+    assert r.json()["text"] == "2*A"
+    r = client.post("/api/derivative", json={"expr": "X*y", "wrt": "X", "shapes": {"y": "3x2"}})
+    assert r.json()["index"] == "∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]"
+
+
+def test_variables() -> None:
+    r = client.post("/api/variables", json={"expr": "A*x + b", "shapes": {"b": "n"}})
+    assert {v["name"]: v["kind"] for v in r.json()} == {"A": "matrix", "b": "vector", "x": "vector"}
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"expr": "(x'*A*x", "wrt": "x"}, "ends too early"),
+    ({"expr": "A*x", "wrt": "x", "shapes": {"A": "3x4", "x": "3"}}, "3x4 matrix"),
+    ({"expr": "foo(x)", "wrt": "x"}, "unknown function"),
+])
+def test_errors_carry_message_and_position(body: dict, words: str) -> None:
+    r = client.post("/api/derivative", json=body)
+    assert r.status_code == 422
+    assert words in r.json()["error"] and isinstance(r.json()["position"], int)
+
+
+@pytest.mark.parametrize("body", [{"expr": "x" * 20000, "wrt": "x"}, {"expr": "x", "wrt": "x", "order": 9},
+                                  {"wrt": "x"}, {"expr": 3, "wrt": "x"}])
+def test_invalid_requests_are_422(body: dict) -> None:
+    assert client.post("/api/derivative", json=body).status_code == 422
+
+
+def test_openapi_schema_documents_the_api() -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/api/derivative", "/api/variables"} <= set(schema["paths"])
