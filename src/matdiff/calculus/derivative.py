@@ -8,6 +8,7 @@ directions (batched, one NumPy pass) gives the exact tensor.
 """
 from __future__ import annotations
 
+import html
 import math
 from typing import Any, Mapping
 
@@ -16,8 +17,9 @@ import numpy as np
 from ..dims import Shape, Structure
 from ..errors import LimitError, MatdiffError
 from ..evaluate import MAX_ELEMENTS, context, run
-from ..expr import Node, const, hole, var
 import latex2mathml.converter
+
+from ..expr import Node, const, hole, var
 
 from ..render.text import to_latex, to_text
 from ..syntax import parse
@@ -166,6 +168,12 @@ class Derivative:
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the MathML, with the text form underneath."""
+        text = html.escape(str(self))
+        return f'<div>{self.mathml()}<pre style="margin-top:.3em">{text}</pre></div>'
+
 
     def kron(self) -> KronForm | None:
         """``dvec(F)/dvec(X)`` as a matrix expression (column-major vec), or None when

@@ -7,6 +7,7 @@ Errors on bad input are 422 responses carrying the message and the column.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ from pydantic import BaseModel, Field
 
 from .. import api
 from ..check import check
-from ..errors import MatdiffError
+from ..errors import MatdiffError, ShapeError
 from ..syntax import MAX_LENGTH
-from ..syntax.parser import shape_from_text
+from ..syntax.parser import ARITY, shape_from_text, shape_by_letter
 
 STATIC = Path(__file__).parent / "static"
 
@@ -68,10 +69,14 @@ def _shapes(q: Query) -> dict[str, tuple[int | str, ...]]:
     return {name: shape_from_text(text) for name, text in q.shapes.items() if text.strip()}
 
 
+def _kind(shape: Any) -> str:
+    return "scalar" if shape.is_scalar else "vector" if shape.is_vector else "matrix"
+
+
 def _variables(node: Any) -> list[Variable]:
     out = []
     for name, shape in sorted(node.variables().items()):
-        kind = "scalar" if shape.is_scalar else "vector" if shape.is_vector else "matrix"
+        kind = _kind(shape)
         out.append(Variable(name=name, kind=kind, shape="x".join(str(d) for d in shape.dims),
                             structure=shape.structure.value if shape.structure else None))
     return out
@@ -99,7 +104,13 @@ def create_app() -> FastAPI:
     @app.post("/api/variables", response_model=list[Variable],
               responses={422: {"model": Problem}})
     def variables(q: Query) -> list[Variable]:
-        return _variables(api.parse(q.expr, _shapes(q), q.assume))
+        """The variables with their inferred types; when the shapes do not fit yet, the
+        names with their default types, so that the user can fix them in the table."""
+        try:
+            return _variables(api.parse(q.expr, _shapes(q), q.assume))
+        except ShapeError:
+            names = sorted(set(re.findall(r"\b([A-Za-z]\w*)\b(?!\s*\()", q.expr)) - set(ARITY) - {"eye"})
+            return [Variable(name=n, kind=_kind(shape_by_letter(n)), shape="") for n in names]
 
     @app.post("/api/derivative", response_model=DerivativeResult,
               responses={422: {"model": Problem}})
