@@ -57,6 +57,7 @@ def test_type_an_expression_and_get_the_answer(page, tmp_path: Path) -> None:
     page.wait_for_selector("#results:not(.hidden)")
     assert page.inner_text("#text") == "2*X*X'*W"
     assert "agrees" in page.inner_text("#check")
+    assert "def d1_dW(W, X):" in page.inner_text("#code")
     assert page.query_selector("#math math") is not None
     shot = page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
     from PIL import Image

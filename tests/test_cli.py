@@ -20,7 +20,8 @@ def test_prints_the_gradient() -> None:
 
 @pytest.mark.parametrize("fmt, text", [
     ("latex", r"\frac{\partial f}{\partial x}"), ("index", "∂f/∂x[m]"), ("kron", "dvec(f)/dvec(x)"),
-    ("mathml", "<math"), ("text", "(A' + A)*x"),
+    ("mathml", "<math"), ("text", "(A' + A)*x"), ("numpy", "def d1_dx(x, A):"),
+    ("torch", "import torch"), ("json", '"index"'),
 ])
 def test_formats(fmt: str, text: str) -> None:
     out = run("x'*A*x", "--wrt", "x", "--format", fmt)

@@ -9,10 +9,11 @@ The public API::
 """
 from __future__ import annotations
 
-from .api import derivative, differential, evaluate, jvp, parse, vjp
+from .api import derivative, differential, evaluate, jvp, parse, value_and_grad, vjp
 from .calculus.derivative import Derivative
 from .errors import DomainError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from .expr import Node as Expr
 
-__all__ = ["derivative", "differential", "evaluate", "jvp", "parse", "vjp", "Derivative", "Expr",
+__all__ = ["derivative", "differential", "evaluate", "jvp", "parse", "value_and_grad", "vjp",
+           "Derivative", "Expr",
            "MatdiffError", "ParseError", "ShapeError", "UnknownNameError", "DomainError", "LimitError"]

@@ -9,7 +9,8 @@ import numpy as np
 
 from .calculus.derivative import Derivative
 from .calculus.differential import Differential
-from .expr import var
+from .expr import const, var
+from .render.text import to_text
 from .ops.arithmetic import inner, mul
 from .errors import LimitError, MatdiffError
 from .evaluate import as_array, context, run
@@ -103,6 +104,27 @@ def jvp(expr: str | Node, wrt: str, shapes: ShapeSpec | None = None,
         assume: Assumptions | None = None) -> Differential:
     """The directional derivative of F along dX (the forward rule): dF for X alone."""
     return differential(expr, [wrt], shapes, assume)
+
+
+@guarded
+def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy",
+                   shapes: ShapeSpec | None = None, assume: Assumptions | None = None
+                   ) -> Callable[..., Any]:
+    """One compiled function returning ``(value, ∂f/∂X1, ∂f/∂X2, …)`` for a scalar f,
+    the subexpressions the value and the gradients share computed once."""
+    from .codegen import compile_source, inputs_of, source
+    node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    if not node.shape.is_scalar:
+        raise MatdiffError("value_and_grad needs a scalar expression")
+    grads = []
+    for name in names:
+        d = Derivative(node, name)
+        grads.append(d.gradient if d.gradient is not None else const(0.0))
+    params = inputs_of([node, *grads], [(n, node.variables()[n]) for n in names if n in node.variables()])
+    text = source([node, *grads], params, backend, "value_and_grad",
+                  f"The value of {to_text(node)} and its gradients with respect to {', '.join(names)}.")
+    return compile_source(text, "value_and_grad")
 
 
 @guarded

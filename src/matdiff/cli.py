@@ -27,7 +27,7 @@ EXAMPLES = """examples:
   matdiff check "sum(log(vector(1)+exp(-y.*(X*w))))" --wrt w --order 2
   matdiff serve --port 8000
 """
-FORMATS = ("text", "latex", "mathml", "index", "kron", "json")
+FORMATS = ("text", "latex", "mathml", "index", "kron", "numpy", "jax", "torch", "json")
 
 
 def _shape(text: str) -> tuple[str, tuple[int | str, ...]]:
@@ -60,7 +60,7 @@ def build_parser(check_only: bool = False) -> argparse.ArgumentParser:
     if not check_only:
         p.add_argument("--format", choices=FORMATS, default="text",
                        help="text (matrix notation), latex, mathml, index (Einstein), "
-                            "kron (dvec/dvec), json (all of them)")
+                            "kron (dvec/dvec), numpy/jax/torch (generated code), json (all)")
         p.add_argument("--explain", action="store_true", help="also print the derivation")
         p.add_argument("--check", action="store_true",
                        help="also compare with finite differences at random inputs")
@@ -71,6 +71,8 @@ def render(d: Derivative, fmt: str) -> str:
     """The derivative in one of the FORMATS."""
     if fmt == "json":
         return json.dumps(d.to_dict(), ensure_ascii=False, indent=2)
+    if fmt in ("numpy", "jax", "torch"):
+        return d.code(fmt)
     if fmt == "latex":
         return d.latex()
     if fmt == "mathml":

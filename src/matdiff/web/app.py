@@ -55,6 +55,7 @@ class DerivativeResult(BaseModel):
     kron: str | None
     kron_layout: str | None
     explain: list[str]
+    code: str | None
     check: str | None
     variables: list[Variable]
 

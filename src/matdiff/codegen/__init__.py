@@ -1,0 +1,72 @@
+"""Code generation: a derivative (or several expressions) as NumPy, JAX or PyTorch source,
+and that source compiled into a callable. Only generated text is executed: user
+input reaches it as validated identifiers and numbers."""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..dims import Shape
+from ..errors import MatdiffError
+from ..expr import Node
+from ..ops.series import free_integers
+from .backends import BACKENDS, Backend
+from .emit import emit
+
+
+def backend(name: str) -> Backend:
+    if name not in BACKENDS:
+        raise MatdiffError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return BACKENDS[name]
+
+
+def inputs_of(roots: Sequence[Node], first: Sequence[tuple[str, Shape]] = ()) -> list[tuple[str, Shape]]:
+    """The variables of ``roots`` as parameters: ``first`` in order, then the rest sorted."""
+    out = dict(first)
+    for root in roots:
+        for name, shape in sorted(root.variables().items()):
+            out.setdefault(name, shape)
+    return list(out.items())
+
+
+def source(outputs: Sequence[Node], params: Sequence[tuple[str, Shape]], target: str, name: str,
+           doc: str) -> str:
+    """The module source: the backend's imports and one function."""
+    b = backend(target)
+    integers = sorted(set().union(*(free_integers(o) for o in outputs)) - {n for n, _ in params})
+    return b.imports + "\n\n\n" + emit(outputs, params, integers, b, name, doc)
+
+
+def compile_source(text: str, name: str) -> Callable[..., Any]:
+    """Execute generated source (never user text) and return its function; called with
+    keywords it ignores values it does not use, so one dict of inputs serves all."""
+    namespace: dict[str, Any] = {}
+    exec(compile(text, f"<matdiff:{name}>", "exec"), namespace)  # noqa: S102 - generated code only
+    fn = namespace[name]
+    params = set(inspect.signature(fn).parameters)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **values: Any) -> Any:
+        return fn(*args, **{k: v for k, v in values.items() if k in params})
+    call.source = text  # type: ignore[attr-defined]
+    return call
+
+
+def tensor_from_jvp(jvp: Callable[..., Any], args: Sequence[Any], x_shape: tuple[int, ...],
+                    count: int) -> np.ndarray:
+    """The derivative tensor from a multilinear function of ``count`` directions,
+    evaluated on every combination of basis directions (layout S_out + S_in × count)."""
+    n = int(np.prod(x_shape))
+    basis = np.eye(n).reshape((n,) + x_shape)
+    if any(type(a).__module__.startswith("torch") for a in args):
+        import torch
+        basis = torch.from_numpy(basis)  # type: ignore[assignment]
+    out = []
+    for index in np.ndindex(*(n,) * count):
+        out.append(np.asarray(jvp(*args, *[basis[i] for i in index]), dtype=float))
+    stacked = np.stack(out).reshape((n,) * count + out[0].shape)
+    moved = np.moveaxis(stacked, list(range(count)), list(range(-count, 0)))
+    return moved.reshape(out[0].shape + x_shape * count)

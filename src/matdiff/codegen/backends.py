@@ -1,0 +1,185 @@
+"""How each op is written in NumPy, JAX and PyTorch source.
+
+A backend is a table from ops to source templates: ``"{xp}.trace({0})"`` with the
+arguments' names for ``{0}, {1}…``; a callable entry receives the node, the
+argument names and a function printing sizes, for ops whose source depends on
+shapes or attributes. Ops a backend cannot express raise ``MatdiffError``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from ..dims import Dim
+from ..errors import MatdiffError
+from ..expr import Node, Op, format_number
+from ..ops import abstract as ab
+from ..ops import arithmetic as ar
+from ..ops import elementwise as ew
+from ..ops import linalg as la
+from ..ops import matfun as mf
+from ..ops import series as se
+
+Sizes = Callable[[Dim], str]
+Template = str | Callable[[Node, Sequence[str], Sizes], str]
+
+
+def _lift(node: Node, src: str) -> str:
+    """A vector as a one-column (or one-row) matrix."""
+    if node.shape.is_matrix:
+        return src
+    return f"{src}[None, :]" if node.shape.row else f"{src}[:, None]"
+
+
+def _matmul(n: Node, a: Sequence[str], size: Sizes) -> str:
+    x, y = n.args
+    if x.shape.is_col and y.shape.row:
+        return f"{{xp}}.outer({a[0]}, {a[1]})"
+    return f"{a[0]} @ {a[1]}"
+
+
+def _sum(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{{xp}}.sum({a[0]})"
+
+
+def _fill(n: Node, a: Sequence[str], size: Sizes) -> str:
+    dims = ", ".join(size(d) for d in n.shape.dims)
+    return f"{a[0]} * {{xp}}.ones(({dims},), dtype={{f64}})"
+
+
+def _kron(n: Node, a: Sequence[str], size: Sizes) -> str:
+    out = f"{{xp}}.kron({_lift(n.args[0], a[0])}, {_lift(n.args[1], a[1])})"
+    return f"{out}.reshape(-1)" if n.shape.is_vector else out
+
+
+def _kron_l(n: Node, a: Sequence[str], size: Sizes) -> str:
+    x, c = n.args
+    r = [size(d) for d in (x.shape.rows, n.shape.rows, x.shape.cols, n.shape.cols)]
+    out = f"{{xp}}.einsum('ij,ikjl->kl', {_lift(x, a[0])}, {a[1]}.reshape({', '.join(r)}))"
+    return f"{out}.reshape(-1)" if n.shape.is_vector else out
+
+
+def _kron_r(n: Node, a: Sequence[str], size: Sizes) -> str:
+    c, y = n.args
+    r = [size(d) for d in (n.shape.rows, y.shape.rows, n.shape.cols, y.shape.cols)]
+    out = f"{{xp}}.einsum('ikjl,kl->ij', {a[0]}.reshape({', '.join(r)}), {_lift(y, a[1])})"
+    return f"{out}.reshape(-1)" if n.shape.is_vector else out
+
+
+def _unvec(n: Node, a: Sequence[str], size: Sizes) -> str:
+    out = f"{a[0]}.reshape({size(n.shape.cols)}, {size(n.shape.rows)}).T"
+    return f"{out}.reshape(-1)" if n.shape.is_vector else out
+
+
+def _powc(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{a[0]} ** {format_number(n.attr)}"
+
+
+def _elementwise(name: str) -> Template:
+    return "{xp}." + name + "({0})"
+
+
+def _eye(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{{xp}}.eye({size(n.shape.dims[0])}, dtype={{f64}})"
+
+
+def _vec(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{a[0]}.T.reshape(-1)" if n.args[0].shape.is_matrix else a[0]
+
+
+def _transpose(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{a[0]}.T" if n.shape.is_matrix else a[0]
+
+
+def _scale(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{a[0]} * {a[1]}"
+
+
+def _commutation(n: Node, a: Sequence[str], size: Sizes) -> str:
+    m, k = n.attr
+    return f"{{commutation}}({size(m)}, {size(k)})"
+
+
+def _unit(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{{unit}}({{int}}({n.attr[0]}), {size(n.shape.dims[0])})"
+
+
+def _matfun(n: Node, a: Sequence[str], size: Sizes) -> str:
+    name, k = n.attr
+    if k == 0:
+        return "{" + name + "}(" + a[0] + ")"
+    return f"{{frechet}}({name!r}, {', '.join(a)})"
+
+
+COMMON: dict[Op, Template] = {
+    ar.ADD: "{0} + {1}", ar.NEG: "-{0}", ar.SCALE: _scale, ar.MATMUL: _matmul, ar.TRANSPOSE: _transpose,
+    ar.HAD: "{0} * {1}", ar.DIV: "{0} / {1}", ar.EDIV: "{0} / {1}", ar.SUM: _sum, ar.FILL: _fill,
+    ar.EYE: _eye, ar.COMMUTATION: _commutation,
+    la.TRACE: "{xp}.trace({0})", la.VEC: _vec, la.UNVEC: _unvec, la.KRON: _kron, la.KRON_L: _kron_l,
+    la.KRON_R: _kron_r, la.DET: "{linalg}.det({0})", la.LOGDET: "{linalg}.slogdet({0})[1]",
+    la.INV: "{linalg}.inv({0})", la.NORM2: "{linalg}.norm({0})", la.NORM1: "{xp}.sum({xp}.abs({0}))",
+    ew.POWC: _powc, ew.EPOW: "{0} ** {1}", mf.MATPOW: lambda n, a, s: f"{{matrix_power}}({a[0]}, {n.attr})",
+    mf.MATFUN: _matfun, se.POWSYM: lambda n, a, s: f"{{matrix_power}}({a[0]}, {{int}}({n.attr}))",
+    se.ELEM: lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", se.UNIT: _unit,
+    la.LSE: "{logsumexp}({0})", la.SOFTMAX: "{softmax}({0})",
+    **{ew.UNARY[f]: _elementwise(f) for f in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs",
+                                              "sign")},
+    ew.UNARY["relu"]: "{relu}({0})", ew.UNARY["sigmoid"]: "{sigmoid}({0})",
+}
+
+
+def _diag(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return "{xp}.diag(" + a[0] + ")"
+
+
+COMMON[la.DIAG] = _diag
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A target library: its imports, the names its templates use, and ops it lacks."""
+
+    name: str
+    imports: str
+    names: dict[str, str]
+    missing: frozenset[Op] = field(default_factory=frozenset)
+
+    def render(self, node: Node, args: Sequence[str], size: Sizes) -> str:
+        if node.op in self.missing or node.op not in COMMON:
+            what = node.op.name + (f" ({node.attr[0]})" if node.op is mf.MATFUN else "")
+            raise MatdiffError(f"{what} has no {self.name} form")
+        if node.op is mf.MATFUN and f"{node.attr[0]}" not in self.names:
+            raise MatdiffError(f"{node.attr[0]} has no {self.name} form")
+        if node.op is mf.MATFUN and node.attr[1] > 0 and "frechet" not in self.names:
+            raise MatdiffError(f"the Fréchet derivative of {node.attr[0]} has no {self.name} form")
+        template = COMMON[node.op]
+        text = template if isinstance(template, str) else template(node, args, size)
+        return text.format(*args, **self.names) if isinstance(template, str) else text.format(**self.names)
+
+
+NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.special\n"
+                "from matdiff.codegen import runtime",
+                {"xp": "np", "linalg": "np.linalg", "f64": "np.float64", "int": "int",
+                 "matrix_power": "np.linalg.matrix_power", "expm": "scipy.linalg.expm",
+                 "logm": "scipy.linalg.logm", "sqrtm": "scipy.linalg.sqrtm",
+                 "frechet": "runtime.frechet", "commutation": "runtime.commutation",
+                 "unit": "runtime.unit", "logsumexp": "scipy.special.logsumexp",
+                 "softmax": "scipy.special.softmax", "sigmoid": "scipy.special.expit",
+                 "relu": "(lambda u: np.maximum(u, 0.0))"})
+JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.linalg\n"
+              "import jax.scipy.special\n"
+              'jax.config.update("jax_enable_x64", True)',
+              {"xp": "jnp", "linalg": "jnp.linalg", "f64": "jnp.float64", "int": "int",
+               "matrix_power": "jnp.linalg.matrix_power", "expm": "jax.scipy.linalg.expm",
+               "logsumexp": "jax.scipy.special.logsumexp", "softmax": "jax.nn.softmax",
+               "sigmoid": "jax.nn.sigmoid", "relu": "jax.nn.relu"},
+              frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
+TORCH = Backend("torch", "import torch",
+                {"xp": "torch", "linalg": "torch.linalg", "f64": "torch.float64", "int": "int",
+                 "matrix_power": "torch.linalg.matrix_power", "expm": "torch.linalg.matrix_exp",
+                 "logsumexp": "(lambda u: torch.logsumexp(u.reshape(-1), 0))",
+                 "softmax": "(lambda u: torch.softmax(u, 0))", "sigmoid": "torch.sigmoid",
+                 "relu": "torch.relu"},
+                frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
+BACKENDS = {b.name: b for b in (NUMPY, JAX, TORCH)}
+
