@@ -15,6 +15,7 @@ from ..expr import Node
 from ..ops.series import free_integers
 from .backends import BACKENDS, Backend
 from .emit import emit
+from .optimize import optimize
 
 
 def backend(name: str) -> Backend:
@@ -37,7 +38,8 @@ def source(outputs: Sequence[Node], params: Sequence[tuple[str, Shape]], target:
     """The module source: the backend's imports and one function."""
     b = backend(target)
     integers = sorted(set().union(*(free_integers(o) for o in outputs)) - {n for n, _ in params})
-    return b.imports + "\n\n\n" + emit(outputs, params, integers, b, name, doc)
+    fast = [optimize(o) for o in outputs]
+    return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc)
 
 
 def compile_source(text: str, name: str) -> Callable[..., Any]:

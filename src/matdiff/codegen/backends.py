@@ -19,6 +19,7 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
+from .optimize import SCALE_COLS, SCALE_ROWS
 
 Sizes = Callable[[Dim], str]
 Template = str | Callable[[Node, Sequence[str], Sizes], str]
@@ -133,6 +134,8 @@ def _diag(n: Node, a: Sequence[str], size: Sizes) -> str:
 
 
 COMMON[la.DIAG] = _diag
+COMMON[SCALE_ROWS] = "{0}[:, None] * {1}"
+COMMON[SCALE_COLS] = "{0} * {1}[None, :]"
 
 
 @dataclass(frozen=True)

@@ -187,13 +187,17 @@ def _inverse_pair(a: Node, b: Node) -> bool:
 
 
 def _chain(n: Node) -> Node | None:
-    """A product chain, left-associated: X*inv(X) = I, I*A = A, X^j*X^k = X^(j+k)."""
+    """A product chain, left-associated: X*inv(X) = I, I*A = A, X^j*X^k = X^(j+k),
+    diag(a)*diag(b) = diag(a.*b)."""
     if n.op is not ar.MATMUL:
         return None
     out: list[Node] = []
     for f in _factors(n):
         if out and _inverse_pair(out[-1], f):
             out.pop()
+        elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
+                and out[-1].shape.is_matrix:
+            out.append(la.diag(ar.had(out.pop().args[0], f.args[0])))  # type: ignore[arg-type]
         elif out and f.shape.is_matrix and _power(out[-1])[0] == _power(f)[0] \
                 and out[-1].shape.is_matrix:
             base, j = _power(out.pop())
@@ -250,6 +254,30 @@ def _expand_to_collect(n: Node) -> Node | None:
     for t, c in merged.items():
         out = ar.add(out, ar.scale(const(c), t))
     return out if out is not None else const(0.0) if n.shape.is_scalar else ar.fill(const(0.0), n.shape)
+
+
+def _diag_sum(n: Node) -> Node | None:
+    """a*diag(u) + b*diag(v) = diag(a*u + b*v) for vectors u, v (and constants a, b)."""
+    if n.op is not ar.ADD:
+        return None
+    terms = _terms(n, MAX_EXPANSION)
+    diags = [(c, t) for c, t in terms if t.op is la.DIAG and t.shape.is_matrix]
+    if len(diags) < 2:
+        return None
+    inner = _sum([(c, t.args[0]) for c, t in diags])
+    rest = [(c, t) for c, t in terms if not (t.op is la.DIAG and t.shape.is_matrix)]
+    return ar.add(_sum(rest) if rest else None, la.diag(inner))
+
+
+def _diag_vector(n: Node) -> Node | None:
+    """diag(a)*x = a.*x and x'*diag(a) = (a.*x)' for vectors a, x."""
+    if n.op is ar.MATMUL:
+        a, b = n.args
+        if a.op is la.DIAG and a.shape.is_matrix and b.shape.is_col:
+            return ar.had(a.args[0], b)
+        if b.op is la.DIAG and b.shape.is_matrix and a.shape.row:
+            return ar.transpose(ar.had(b.args[0], ar.transpose(a)))
+    return None
 
 
 def _reciprocal(n: Node) -> Node | None:
@@ -327,6 +355,8 @@ RULES: list[Rule] = [
     Rule("expand-to-collect", "A(B+C) + D = AB + AC + D, kept only when like terms merge",
          _expand_to_collect),
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
+    Rule("diag-sum", "a*diag(u) + b*diag(v) = diag(a*u + b*v)", _diag_sum),
+    Rule("diag-vector", "diag(a)*x = a.*x, x'*diag(a) = (a.*x)'", _diag_vector),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X) for symmetric X", _structured_transpose),

@@ -1,0 +1,134 @@
+"""Rewrites that make generated code fast, under a cost model over the dimensions
+(concrete sizes where the shapes give them, else ``ASSUMED`` for each symbol):
+
+* matrix chains multiplied in the cheapest order (dynamic programming);
+* a product with a sum distributed when that is cheaper (``(T - U*V')*V`` →
+  ``T*V - U*(V'*V)``, ``(A + A')*x`` → ``A*x + A'*x``: no matrix temporaries);
+* ``diag(v)*A`` and ``A*diag(v)`` as row and column scalings, never a dense diagonal;
+* common subexpressions are computed once by construction (the expression is a DAG).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..dims import Dim, Shape, Unifier
+from ..expr import Node, Op, apply
+from ..ops import arithmetic as ar
+from ..ops import linalg as la
+from ..ops import matfun as mf
+from ..ops.notation import product
+
+#: The size assumed for a dimension the shapes leave symbolic.
+ASSUMED = 1000
+
+
+def _scaled_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return shapes[1] if shapes[0].is_vector else shapes[0]
+
+
+SCALE_ROWS = Op("scale_rows", _scaled_shape, None, None,
+                lambda n, v, c: v[0][..., :, None] * v[1], product("*"),
+                "diag(v)*A computed as a row scaling")
+SCALE_COLS = Op("scale_cols", _scaled_shape, None, None,
+                lambda n, v, c: v[0] * v[1][..., None, :], product("*"),
+                "A*diag(v) computed as a column scaling")
+
+
+def size(d: Dim) -> float:
+    return float(d.coef) * ASSUMED ** len(d.syms)
+
+
+def numel(shape: Shape) -> float:
+    return float(np.prod([size(d) for d in shape.dims])) if shape.dims else 1.0
+
+
+#: Relative costs: a blocked matrix product runs about this many multiply-adds in the time
+#: of one memory access; elementwise ops and matrix-vector products are memory bound.
+GEMM_SPEEDUP = 16.0
+ELEMENTWISE = 3.0
+
+
+def cost(root: Node) -> float:
+    """Estimated time (in memory accesses) to evaluate ``root``, each distinct node once."""
+    total = 0.0
+    for n in root.walk():
+        if n.op is ar.MATMUL:
+            a, b = n.args
+            p, q, r = size(a.shape.rows), size(a.shape.cols), size(b.shape.cols)
+            total += p * q * r / (GEMM_SPEEDUP if min(p, q, r) > 1 else 0.5)
+        elif n.op in (la.INV, la.DET, la.LOGDET, mf.MATFUN):
+            total += size(n.args[0].shape.rows) ** 3 / GEMM_SPEEDUP * 4
+        elif n.args:
+            total += ELEMENTWISE * numel(n.shape)
+    return total
+
+
+def _chain(factors: list[Node]) -> Node:
+    """The cheapest parenthesization of A1*A2*…*Ak (matrix-chain dynamic programming)."""
+    k = len(factors)
+    dims = [size(factors[0].shape.rows)] + [size(f.shape.cols) for f in factors]
+    best = {(i, i): (0.0, factors[i]) for i in range(k)}
+    for span in range(1, k):
+        for i in range(k - span):
+            j = i + span
+            options = []
+            for s in range(i, j):
+                c = best[(i, s)][0] + best[(s + 1, j)][0] + dims[i] * dims[s + 1] * dims[j + 1]
+                options.append((c, s))
+            c, s = min(options, key=lambda o: o[0])
+            best[(i, j)] = (c, ar.mul(best[(i, s)][1], best[(s + 1, j)][1]))  # type: ignore[arg-type]
+    return best[(0, k - 1)][1]
+
+
+def _factors(n: Node) -> list[Node]:
+    if n.op is ar.MATMUL:
+        return _factors(n.args[0]) + _factors(n.args[1])
+    return [n]
+
+
+def _distributed(n: Node) -> Node | None:
+    """A product with a sum on one side, multiplied out (each part chain-ordered)."""
+    a, b = n.args
+    for i, side in enumerate((a, b)):
+        if side.op is ar.ADD:
+            parts = [ar.mul(p, b) if i == 0 else ar.mul(a, p) for p in side.args]
+            return ar.add(*(_best(p) for p in parts))  # type: ignore[arg-type]
+        if side.op is ar.NEG:
+            inner = ar.mul(side.args[0], b) if i == 0 else ar.mul(a, side.args[0])
+            return ar.neg(_best(inner))  # type: ignore[arg-type]
+    return None
+
+
+def _best(n: Node) -> Node:
+    if n.op is not ar.MATMUL:
+        return n
+    factors = _factors(n)
+    ordered = _chain(factors) if len(factors) > 2 else n
+    other = _distributed(ordered)
+    if other is not None and cost(other) < cost(ordered):
+        return other
+    return ordered
+
+
+def _scaling(n: Node) -> Node | None:
+    if n.op is ar.MATMUL:
+        a, b = n.args
+        if a.op is la.DIAG and a.shape.is_matrix and b.shape.is_matrix:
+            return apply(SCALE_ROWS, (a.args[0], b))
+        if b.op is la.DIAG and b.shape.is_matrix and a.shape.is_matrix:
+            return apply(SCALE_COLS, (a, b.args[0]))
+    return None
+
+
+def optimize(root: Node) -> Node:
+    """An equal expression that is cheaper to evaluate."""
+    out: dict[Node, Node] = {}
+    for n in root.walk():
+        new = ar.with_args(n, [out[a] for a in n.args])
+        if new.op is ar.MATMUL:
+            new = _best(new)
+            new = _scaling(new) or new
+        out[n] = new
+    return out[root]
