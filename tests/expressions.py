@@ -1,6 +1,6 @@
 """A hypothesis strategy for random well-typed expressions over the language.
 
-Sizes are n = 3; every subexpression is typed as scalar ("s"), column vector
+Sizes are n = 1…5 (``shapes(n)``); every subexpression is typed as scalar ("s"), column vector
 ("v") or square matrix ("m"), and only built from ops that keep inputs inside
 their domains (``inv(4*eye + sin(M))`` is always invertible, ``logm`` acts on
 ``4*eye + sin(M)`` whose eigenvalues have positive real parts).
@@ -10,6 +10,11 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 SHAPES = {"A": (3, 3), "B": (3, 3), "x": (3,), "y": (3,), "a": (), "b": ()}
+
+
+def shapes(n: int) -> dict[str, tuple[int, ...]]:
+    """The variables' shapes with every size n."""
+    return {k: (n,) * len(v) for k, v in SHAPES.items()}
 LEAVES = {"s": ["a", "b", "0.5", "2"], "v": ["x", "y"], "m": ["A", "B"]}
 SMOOTH = ["sin", "cos", "tanh", "sigmoid"]
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import matdiff
-from expressions import SHAPES, expression
-from numeric import check
+from expressions import SHAPES, expression, shapes
+from numeric import check, draw
 
 REGRESSIONS = [json.loads(line) for line in
                (Path(__file__).parent / "regressions" / "inputs.jsonl").read_text().splitlines()
@@ -34,12 +34,20 @@ def _wrt(expr: str, data: st.DataObject) -> str:
 
 
 @fuzz(150)
-@given(expr=st.one_of(expression("s"), expression("v"), expression("m")), data=st.data())
-def test_random_expressions_are_differentiated_correctly(expr: str, data: st.DataObject) -> None:
-    """Never a wrong value; a point outside a formula's domain may be refused (the
-    gradient of det at a singular matrix uses inv, for example)."""
+@given(expr=st.one_of(expression("s"), expression("v"), expression("m")), n=st.integers(1, 5),
+       data=st.data())
+def test_random_expressions_are_differentiated_correctly(expr: str, n: int, data: st.DataObject) -> None:
+    """Never a wrong value, from evaluate() or from the generated NumPy code; a point
+    outside a formula's domain may be refused (the gradient of det at a singular
+    matrix uses inv, for example)."""
+    wrt, sizes = _wrt(expr, data), shapes(n)
     try:
-        check(expr, _wrt(expr, data), SHAPES, order=2, rtol=1e-4, atol=1e-6, directions=1)
+        check(expr, wrt, sizes, order=2, rtol=1e-4, atol=1e-6, directions=1, seed=n)
+        d = matdiff.derivative(expr, wrt=wrt, shapes=sizes)
+        values = draw(sizes, {}, np.random.default_rng(n))
+        if d.form is not None:
+            assert np.allclose(np.asarray(d.compile("numpy")(**values)), d.evaluate(values),
+                               rtol=1e-7, atol=1e-9), d.code()
     except matdiff.DomainError:
         assume(False)
 

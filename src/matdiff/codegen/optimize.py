@@ -5,6 +5,7 @@
 * a product with a sum distributed when that is cheaper (``(T - U*V')*V`` →
   ``T*V - U*(V'*V)``, ``(A + A')*x`` → ``A*x + A'*x``: no matrix temporaries);
 * ``diag(v)*A`` and ``A*diag(v)`` as row and column scalings, never a dense diagonal;
+* a scalar factor applied to the smallest operand of a product (``2*(u*v')`` → ``(2*u)*v'``);
 * common subexpressions are computed once by construction (the expression is a DAG).
 """
 from __future__ import annotations
@@ -122,6 +123,17 @@ def _scaling(n: Node) -> Node | None:
     return None
 
 
+def _scale_smallest(n: Node) -> Node | None:
+    """s*(A*B) = (s*A)*B when A is much smaller than the product (an outer product,
+    a matrix-vector product): scale the small operand, not the big result."""
+    if n.op is ar.SCALE and n.args[1].op is ar.MATMUL:
+        s, (a, b) = n.args[0], n.args[1].args
+        small = min((a, b), key=lambda x: numel(x.shape))
+        if numel(small.shape) * 4 <= numel(n.shape):
+            return ar.mul(ar.scale(s, a), b) if small is a else ar.mul(a, ar.scale(s, b))
+    return None
+
+
 def optimize(root: Node) -> Node:
     """An equal expression that is cheaper to evaluate."""
     out: dict[Node, Node] = {}
@@ -130,5 +142,7 @@ def optimize(root: Node) -> Node:
         if new.op is ar.MATMUL:
             new = _best(new)
             new = _scaling(new) or new
+        elif new.op is ar.SCALE:
+            new = _scale_smallest(new) or new
         out[n] = new
     return out[root]
