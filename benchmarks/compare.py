@@ -73,9 +73,11 @@ def cases(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
         dict(name="MF gradient", expr="norm2(T - U*V')^2", wrt="U", order=1,
              values={"U": rng.standard_normal((n, r)), "V": rng.standard_normal((n, r)),
                      "T": rng.standard_normal((n, n))},
-             jf=lambda U, V, T: jnp.sum((T - U @ V.T) ** 2), tf=lambda U, V, T: torch.sum((T - U @ V.T) ** 2)),
+             jf=lambda U, V, T: jnp.sum((T - U @ V.T) ** 2),
+             tf=lambda U, V, T: torch.sum((T - U @ V.T) ** 2)),
         dict(name="logdet gradient (spd)", expr="logdet(X)", wrt="X", order=1, assume={"X": "spd"},
-             values={"X": spd}, jf=lambda X: jnp.linalg.slogdet(X)[1], tf=lambda X: torch.linalg.slogdet(X)[1]),
+             values={"X": spd}, jf=lambda X: jnp.linalg.slogdet(X)[1],
+             tf=lambda X: torch.linalg.slogdet(X)[1]),
         dict(name="2-layer net gradient", expr="norm2(B*tanh(A*x + b) - y)^2", wrt="A", order=1,
              values={"A": rng.standard_normal((n, n)) / np.sqrt(n), "x": rng.standard_normal(n),
                      "b": rng.standard_normal(n), "B": rng.standard_normal((n, n)) / np.sqrt(n),
@@ -138,8 +140,10 @@ def main() -> None:
                 ratios["grad" if case["order"] == 1 else "hess"].append(jr)
             extra = ""
             if case.get("flops"):
-                extra = f"  ({case['flops'] / (ours / 1e3) / 1e9:.1f} GFLOP/s, {100 * case['flops'] / (ours / 1e3) / 1e9 / peak:.0f}% of matmul)"
-            print(f"{case['name']:<24}{n:>6}{ours:>12.3f}{row[1]:>10.3f}{row[2]:>10.3f}{jr:>10.1f}{tr:>11.1f}{extra}")
+                rate = case["flops"] / (ours / 1e3) / 1e9
+                extra = f"  ({rate:.1f} GFLOP/s, {100 * rate / peak:.0f}% of matmul)"
+            print(f"{case['name']:<24}{n:>6}{ours:>12.3f}{row[1]:>10.3f}{row[2]:>10.3f}{jr:>10.1f}"
+                  f"{tr:>11.1f}{extra}")
     for kind, rs in ratios.items():
         if rs:
             print(f"median speed-up over jax.jit at n={max(args.sizes)}, {kind}: {statistics.median(rs):.1f}x")

@@ -57,3 +57,19 @@ def test_invalid_requests_are_422(body: dict) -> None:
 def test_openapi_schema_documents_the_api() -> None:
     schema = client.get("/openapi.json").json()
     assert {"/api/derivative", "/api/variables"} <= set(schema["paths"])
+
+
+def test_body_size_limit() -> None:
+    r = client.post("/api/derivative", content=b"{" + b" " * 70000 + b"}",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_slow_request_is_cut_off(monkeypatch) -> None:
+    import time
+
+    from matdiff.web import app as web
+    monkeypatch.setattr(web, "REQUEST_SECONDS", 0.1)
+    monkeypatch.setattr(web.api, "derivative", lambda *a, **k: time.sleep(1.5))
+    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x", "wrt": "x"})
+    assert r.status_code == 503 and "longer than" in r.json()["error"]

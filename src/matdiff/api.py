@@ -146,6 +146,14 @@ def _checked(expr: object) -> Node:
 
 
 class _GuardedDerivative(Derivative):
-    """A Derivative whose evaluation lets only MatdiffError out."""
+    """A Derivative whose methods let only MatdiffError out."""
 
     evaluate = guarded(Derivative.evaluate)
+    index = guarded(Derivative.index)
+    kron = guarded(Derivative.kron)
+    explain = guarded(Derivative.explain)
+    latex = guarded(Derivative.latex)
+    mathml = guarded(Derivative.mathml)
+    code = guarded(Derivative.code)
+    compile = guarded(Derivative.compile)
+    to_dict = guarded(Derivative.to_dict)

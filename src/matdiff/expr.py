@@ -8,11 +8,13 @@ exponent…). Equal trees are equal values; the hash is computed once.
 from __future__ import annotations
 
 import re
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
 
 from .dims import SCALAR, Dim, Shape, Unifier
-from .errors import ShapeError
+from .errors import LimitError, ShapeError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,6 +103,7 @@ class Node:
         while stack:
             node, done = stack.pop()
             if done:
+                check_time()
                 yield node
                 continue
             if node in seen:
@@ -115,8 +118,20 @@ class Node:
         return {n.attr: n.shape for n in self.walk() if n.op is VAR}
 
 
+#: A monotonic-clock deadline for the work of the current request (None: no limit).
+DEADLINE: ContextVar[float | None] = ContextVar("matdiff_deadline", default=None)
+
+
+def check_time() -> None:
+    """Stop work past the current deadline (set by a server around each request)."""
+    deadline = DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise LimitError("the computation ran out of its time budget")
+
+
 def apply(op: Op, args: Sequence[Node], attr: Hashable = None, unifier: Unifier | None = None) -> Node:
     """Build ``op(args)``, its shape given by the op's shape rule."""
+    check_time()
     shape = op.shape([a.shape for a in args], attr, unifier or Unifier())
     if shape.structure is not None:  # only a declared variable carries its structure
         shape = Shape(shape.dims, shape.row)

@@ -38,8 +38,15 @@ class Term:
 Terms = list[Term]
 
 
+#: The most terms an index form may grow to.
+MAX_TERMS = 2_000
+
+
 def times(a: Terms, b: Terms) -> Terms:
     """The product of two sums, distributed."""
+    if len(a) * len(b) > MAX_TERMS:
+        from .errors import LimitError
+        raise LimitError(f"the index form would have more than {MAX_TERMS:,} terms")
     return [Term(x.coef * y.coef, x.factors + y.factors, x.summed | y.summed) for x in a for y in b]
 
 

@@ -35,6 +35,8 @@ from .linearize import linearize
 from .transpose import transpose
 
 MAX_ORDER = 6
+#: Above this many parts a derivative is summarized rather than shown in every form.
+LARGE = 3_000
 #: The most distinct nodes a derivative expression may have (high orders of long
 #: matrix powers grow combinatorially).
 MAX_NODES = 20_000
@@ -137,7 +139,10 @@ class Derivative:
         if self.form is None:
             return "0"
         if self.matrix is None:
-            return str(self.index())
+            try:
+                return str(self.index())
+            except LimitError as e:
+                return f"(a tensor too large to print in index form: {e}; use evaluate())"
         text = to_text(self.matrix)
         return text if self._reads_back(self.matrix, text) else to_text(self.matrix, sized=True)
 
@@ -180,14 +185,28 @@ class Derivative:
             return tensor_from_jvp(fn, args, shape, len(self.directions))
         return tensor
 
+    @property
+    def size(self) -> int:
+        """Distinct nodes in the derivative's expression."""
+        return 0 if self.form is None else sum(1 for _ in self.form.walk())
+
     def to_dict(self) -> dict[str, Any]:
-        """Every form of the derivative, as JSON-ready data."""
-        k = self.kron()
+        """Every form of the derivative, as JSON-ready data (for a derivative of more than
+        LARGE parts only the text and LaTeX, the rest being too long to read)."""
+        large = self.size > LARGE
+        too_large = f"too large to show ({self.size:,} parts)"
+
+        def shown(make: Callable[[], Any]) -> Any:
+            try:
+                return too_large if large else make()
+            except LimitError as e:
+                return f"too large to show: {e}"
+        k = None if large else self.kron()
         return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
-                "index": str(self.index()), "kron": None if k is None else str(k),
+                "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
                 "kron_layout": None if k is None else k.layout,
-                "explain": [s.text() for s in self.explain().steps],
-                "code": self.code("numpy") if self.form is not None else None}
+                "explain": shown(lambda: [s.text() for s in self.explain().steps]),
+                "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
 
     def latex(self) -> str:
         r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form."""
@@ -200,7 +219,10 @@ class Derivative:
             return f"{lhs} = 0"
         if self.matrix is not None:
             return f"{lhs} = {to_latex(self.matrix)}"
-        return index_latex(self.index())
+        try:
+            return index_latex(self.index())
+        except LimitError:
+            return rf"{lhs} = \text{{(a tensor too large to print)}}"
 
     def mathml(self) -> str:
         """MathML (for the web page), converted from ``latex()``."""

@@ -9,9 +9,11 @@ named tensors; sums are written out with Σ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import count
 
+from ..errors import LimitError
 from ..expr import CONST, HOLE, VAR, Node, const_value, format_number
-from ..indexing import DELTA, Factor, IndexContext, Term, Terms, single
+from ..indexing import DELTA, MAX_TERMS, Factor, IndexContext, Term, Terms, single
 from ..ops import arithmetic as ar
 from ..render.text import to_text
 
@@ -48,7 +50,7 @@ def _depends(root: Node) -> set[Node]:
 def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...]]) -> Terms:
     """``form[out_idx]`` in index form; each hole maps to the indices of its variable."""
     with_holes = _depends(form)
-    fresh_names = iter([c for c in FREE] + [f"{c}{k}" for k in range(1, 100) for c in FREE])
+    fresh_names = (c if k == 0 else f"{c}{k}" for k in count() for c in FREE)
 
     def name(node: Node) -> str:
         text = to_text(node, share=False)
@@ -67,7 +69,10 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
         return node.op.index(node, idx, ctx)
 
     ctx = IndexContext(go, lambda: next(fresh_names), name)
-    return merge([contract(t) for t in go(form, out_idx)])
+    terms = go(form, out_idx)
+    if len(terms) > MAX_TERMS:
+        raise LimitError(f"the index form has {len(terms):,} terms; the limit is {MAX_TERMS:,}")
+    return merge([contract(t) for t in terms])
 
 
 def merge(terms: Terms) -> Terms:

@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -79,7 +79,7 @@ def _chain(factors: list[Node]) -> Node:
                 c = best[(i, s)][0] + best[(s + 1, j)][0] + dims[i] * dims[s + 1] * dims[j + 1]
                 options.append((c, s))
             c, s = min(options, key=lambda o: o[0])
-            best[(i, j)] = (c, ar.mul(best[(i, s)][1], best[(s + 1, j)][1]))  # type: ignore[arg-type]
+            best[(i, j)] = (c, cast(Node, ar.mul(best[(i, s)][1], best[(s + 1, j)][1])))
     return best[(0, k - 1)][1]
 
 

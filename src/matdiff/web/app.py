@@ -8,8 +8,11 @@ Errors on bad input are 422 responses carrying the message and the column.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+import anyio
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -18,10 +21,15 @@ from pydantic import BaseModel, Field
 from .. import api
 from ..check import check
 from ..errors import MatdiffError, ShapeError
+from ..expr import DEADLINE
 from ..syntax import MAX_LENGTH
 from ..syntax.parser import ARITY, shape_from_text, shape_by_letter
 
+T = TypeVar("T")
 STATIC = Path(__file__).parent / "static"
+#: Per-request limits: the body's size and the time a derivation may take.
+MAX_BODY = 64 * 1024
+REQUEST_SECONDS = 10.0
 
 
 class Query(BaseModel):
@@ -83,6 +91,17 @@ def _variables(node: Any) -> list[Variable]:
     return out
 
 
+async def limited(work: Callable[[], T]) -> T:
+    """Run ``work`` in a worker thread under a deadline the engine checks as it builds and
+    walks expressions (so the thread itself stops: a LimitError, 422); should it not
+    stop in time, the client gets a 503 anyway."""
+    def bounded() -> T:
+        DEADLINE.set(time.monotonic() + REQUEST_SECONDS)
+        return work()
+    with anyio.fail_after(REQUEST_SECONDS + 1):
+        return await anyio.to_thread.run_sync(bounded, abandon_on_cancel=True)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="matdiff", version="0.1.0",
                   description="Derivatives of matrix expressions: matrix notation, index and "
@@ -92,6 +111,21 @@ def create_app() -> FastAPI:
     async def bad_input(request: Request, e: MatdiffError) -> JSONResponse:
         body = Problem(error=str(e).splitlines()[0], kind=type(e).__name__, position=e.pos)
         return JSONResponse(status_code=422, content=body.model_dump())
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            body = Problem(error=f"the request body is larger than {MAX_BODY} bytes",
+                           kind="LimitError", position=None)
+            return JSONResponse(status_code=413, content=body.model_dump())
+        return await call_next(request)
+
+    @app.exception_handler(TimeoutError)
+    async def too_slow(request: Request, e: TimeoutError) -> JSONResponse:
+        body = Problem(error=f"the derivation took longer than {REQUEST_SECONDS:g} s",
+                       kind="LimitError", position=None)
+        return JSONResponse(status_code=503, content=body.model_dump())
 
     @app.exception_handler(Exception)
     async def defect(request: Request, e: Exception) -> JSONResponse:
@@ -103,8 +137,11 @@ def create_app() -> FastAPI:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     @app.post("/api/variables", response_model=list[Variable],
-              responses={422: {"model": Problem}})
-    def variables(q: Query) -> list[Variable]:
+              responses={422: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}})
+    async def variables(q: Query) -> list[Variable]:
+        return await limited(lambda: _variables_of(q))
+
+    def _variables_of(q: Query) -> list[Variable]:
         """The variables with their inferred types; when the shapes do not fit yet, the
         names with their default types, so that the user can fix them in the table."""
         try:
@@ -114,8 +151,11 @@ def create_app() -> FastAPI:
             return [Variable(name=n, kind=_kind(shape_by_letter(n)), shape="") for n in names]
 
     @app.post("/api/derivative", response_model=DerivativeResult,
-              responses={422: {"model": Problem}})
-    def derivative(q: DerivativeQuery) -> DerivativeResult:
+              responses={422: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}})
+    async def derivative(q: DerivativeQuery) -> DerivativeResult:
+        return await limited(lambda: _derive(q))
+
+    def _derive(q: DerivativeQuery) -> DerivativeResult:
         d = api.derivative(q.expr, wrt=q.wrt, order=q.order, shapes=_shapes(q), assume=q.assume)
         report = None
         if q.check and not d.abstract:

@@ -1,0 +1,120 @@
+"""Load test of `matdiff serve` on loopback: concurrent clients sending a mix of valid
+and hostile requests; bounded in count and time.
+
+Usage: python benchmarks/load.py [--clients 200] [--requests 4000] [--seconds 120]
+
+Starts the server in a subprocess on a free 127.0.0.1 port, runs the clients, then
+checks that the server still answers. Prints the count of each status, the p50 and
+p99 latency, and exits non-zero on any 5xx other than the 503 of the per-request
+time limit (there should be none of those either), or if the server died.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import httpx
+
+VALID = [
+    {"expr": "norm2(X'*W)^2", "wrt": "W"},
+    {"expr": "x'*A*x", "wrt": "x", "order": 2},
+    {"expr": "sum(log(vector(1)+exp(-y.*(X*w))))", "wrt": "w"},
+    {"expr": "tr(A*X'*B*X*C)", "wrt": "X"},
+    {"expr": "logdet(X)", "wrt": "X", "assume": {"X": "spd"}},
+    {"expr": "X*y", "wrt": "X", "shapes": {"y": "3x2"}},
+    {"expr": "tr(expm(X))", "wrt": "X"},
+]
+HOSTILE = [
+    {"expr": "(x'*A*x", "wrt": "x"},
+    {"expr": "__import__('os').system('id')", "wrt": "x"},
+    {"expr": "-" * 5000 + "x", "wrt": "x"},
+    {"expr": "x" * 9000, "wrt": "x"},
+    {"expr": "sin(" * 199 + "x" + ")" * 199, "wrt": "x"},
+    {"expr": "tr(X^64)", "wrt": "X", "order": 4},
+    {"expr": "A*x", "wrt": "x", "shapes": {"A": "3x4", "x": "3"}},
+    {"expr": "a^a^a^a^a^a^a^a^a^a^a^a^a^a", "wrt": "a", "order": 3},
+    {"wrt": "x"},
+    {"expr": 17, "wrt": []},
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def client(url: str, jobs: asyncio.Queue, results: list, deadline: float) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        while time.monotonic() < deadline:
+            try:
+                body = jobs.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            t0 = time.perf_counter()
+            try:
+                r = await http.post(url + "/api/derivative", json=body)
+                results.append((r.status_code, time.perf_counter() - t0))
+            except httpx.HTTPError as e:
+                results.append((type(e).__name__, time.perf_counter() - t0))
+
+
+async def run(url: str, clients: int, requests: int, seconds: float) -> list:
+    rng = random.Random(0)
+    jobs: asyncio.Queue = asyncio.Queue()
+    for _ in range(requests):
+        jobs.put_nowait(rng.choice(VALID) if rng.random() < 0.6 else rng.choice(HOSTILE))
+    results: list = []
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(*(client(url, jobs, results, deadline) for _ in range(clients)))
+    return results
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--requests", type=int, default=4000)
+    ap.add_argument("--seconds", type=float, default=120)
+    args = ap.parse_args()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "matdiff", "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(url + "/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        t0 = time.perf_counter()
+        results = asyncio.run(run(url, args.clients, args.requests, args.seconds))
+        wall = time.perf_counter() - t0
+        alive = httpx.post(url + "/api/derivative", json=VALID[0], timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    statuses = Counter(s for s, _ in results)
+    latencies = sorted(t for _, t in results)
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e3  # noqa: E731
+    errors = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500 and s != 503)
+    print(f"{len(results)} requests from {args.clients} clients in {wall:.1f} s "
+          f"({len(results) / wall:.0f}/s)")
+    print("statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items(), key=str)))
+    print(f"latency p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms, max {latencies[-1] * 1e3:.0f} ms")
+    print(f"server errors (5xx other than the time limit's 503): {errors}; "
+          f"answering afterwards: {'yes' if alive else 'NO'}")
+    return 0 if errors == 0 and alive and not any(isinstance(s, str) for s in statuses) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
