@@ -146,7 +146,8 @@ def main() -> None:
                   f"{tr:>11.1f}{extra}")
     for kind, rs in ratios.items():
         if rs:
-            print(f"median speed-up over jax.jit at n={max(args.sizes)}, {kind}: {statistics.median(rs):.1f}x")
+            speedup = statistics.median(rs)
+            print(f"median speed-up over jax.jit at n={max(args.sizes)}, {kind}: {speedup:.1f}x")
 
 
 if __name__ == "__main__":
