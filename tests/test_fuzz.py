@@ -33,7 +33,7 @@ def _wrt(expr: str, data: st.DataObject) -> str:
     return data.draw(st.sampled_from(used)) if used else "x"
 
 
-@fuzz(150)
+@fuzz(400)
 @given(expr=st.one_of(expression("s"), expression("v"), expression("m")), n=st.integers(1, 5),
        data=st.data())
 def test_random_expressions_are_differentiated_correctly(expr: str, n: int, data: st.DataObject) -> None:
@@ -58,7 +58,7 @@ TOKENS = ["x", "A", "a", "X", "(", ")", "'", "*", "+", "-", "/", ".*", "./", "^"
           "sigma(", "unit(", " where X symmetric", "g(", "X^k", "dexpm("]
 
 
-@fuzz(300)
+@fuzz(1200)
 @given(st.lists(st.sampled_from(TOKENS), max_size=25) | st.text(max_size=40))
 def test_random_text_only_raises_matdiff_errors(parts: list[str] | str) -> None:
     text = "".join(parts)
