@@ -75,6 +75,15 @@ def cases(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
                      "T": rng.standard_normal((n, n))},
              jf=lambda U, V, T: jnp.sum((T - U @ V.T) ** 2),
              tf=lambda U, V, T: torch.sum((T - U @ V.T) ** 2)),
+        dict(name="MF Hessian-vector product", expr="norm2(T - U*V')^2", wrt="U", order=2, hvp=True,
+             values={"U": rng.standard_normal((n, r)), "V": rng.standard_normal((n, r)),
+                     "T": rng.standard_normal((n, n))},
+             direction=rng.standard_normal((n, r)),
+             jf=lambda U, V, T: jnp.sum((T - U @ V.T) ** 2),
+             tf=lambda U, V, T: torch.sum((T - U @ V.T) ** 2)),
+        dict(name="logdet 4th-order Hessian", expr="logdet(X)", wrt="X", order=2,
+             values={"X": spd}, max_n=30, jf=lambda X: jnp.linalg.slogdet(X)[1],
+             tf=lambda X: torch.linalg.slogdet(X)[1]),
         dict(name="logdet gradient (spd)", expr="logdet(X)", wrt="X", order=1, assume={"X": "spd"},
              values={"X": spd}, jf=lambda X: jnp.linalg.slogdet(X)[1],
              tf=lambda X: torch.linalg.slogdet(X)[1]),
@@ -91,6 +100,8 @@ def cases(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
 def competitor(kind: str, case: dict[str, Any]) -> Callable[[], Any] | None:
     names = list(case["values"])
     i = names.index(case["wrt"])
+    if case.get("hvp"):
+        return _hvp(kind, case, i)
     if kind == "jax" and jax is not None:
         d = jax.grad if case["order"] == 1 else jax.hessian
         f = jax.jit(d(case["jf"], argnums=i))
@@ -101,6 +112,26 @@ def competitor(kind: str, case: dict[str, Any]) -> Callable[[], Any] | None:
         f = d(case["tf"], argnums=i)
         args = [torch.from_numpy(np.asarray(v, dtype=float)) for v in case["values"].values()]
         return lambda: f(*args)
+    return None
+
+
+def _hvp(kind: str, case: dict[str, Any], i: int) -> Callable[[], Any] | None:
+    """∇²f(x)·v as forward-over-reverse: jvp of grad."""
+    values, v = list(case["values"].values()), case["direction"]
+    if kind == "jax" and jax is not None:
+        def hvp(*args: Any) -> Any:
+            f = lambda x: case["jf"](*args[:i], x, *args[i + 1:-1])  # noqa: E731
+            return jax.jvp(jax.grad(f), (args[i],), (args[-1],))[1]
+        jitted = jax.jit(hvp)
+        args = [jnp.asarray(a) for a in values + [v]]
+        return lambda: jitted(*args)
+    if kind == "torch" and torch is not None:
+        targs = [torch.from_numpy(np.asarray(a, dtype=float)) for a in values + [v]]
+
+        def thvp() -> Any:
+            f = lambda x: case["tf"](*targs[:i], x, *targs[i + 1:-1])  # noqa: E731
+            return tfunc.jvp(tfunc.grad(f), (targs[i],), (targs[-1],))[1]
+        return thvp
     return None
 
 
@@ -118,14 +149,18 @@ def main() -> None:
     ratios: dict[str, list[float]] = {"grad": [], "hess": []}
     for n in args.sizes:
         for case in cases(n, np.random.default_rng(1)):
+            if n > case.get("max_n", n):
+                continue
             shapes = {k: np.shape(v) for k, v in case["values"].items()}
             shapes.update(case.get("shapes", {}))
             d = matdiff.derivative(case["expr"], wrt=case["wrt"], order=case["order"],
                                    shapes=shapes, assume=case.get("assume"))
-            fn = d.compile("numpy")
+            fn = d.compile("numpy", directional=bool(case.get("hvp")))
             values = case["values"]
+            if case.get("hvp"):
+                values = {**values, "d" + case["wrt"]: case["direction"]}
             ours = timed(lambda: fn(**values), args.repeat)
-            want = d.evaluate(values) if n <= 100 else None
+            want = None if n > 100 else (fn(**values) if case.get("hvp") else d.evaluate(values))
             row = [ours]
             for kind in ("jax", "torch"):
                 f = competitor(kind, case)

@@ -116,3 +116,16 @@ def test_random_expressions_numpy(expr: str) -> None:
 def test_generated_code_is_readable() -> None:
     text = matdiff.derivative("norm2(X'*W)^2", wrt="W").code()
     assert "def d1_dW(W, X):" in text and "2*X*X'*W" in text and "raise ValueError" in text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("expr, wrt", [("x'*inv(X)*x", "x"), ("logdet(X)", "X"), ("tr(inv(X)*A)", "X"),
+                                       ("y'*inv(X)*A*x", "A")])
+def test_spd_uses_cholesky(backend: str, expr: str, wrt: str) -> None:
+    d = matdiff.derivative(expr, wrt=wrt, assume={"X": "spd"}, shapes={"X": (4, 4), "A": (4, 4)})
+    assert any(word in d.code(backend) for word in ("spd_", "cho_", "cholesky"))
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((4, 4))
+    values = {"X": a @ a.T + np.eye(4), "A": rng.standard_normal((4, 4)), "x": rng.standard_normal(4),
+              "y": rng.standard_normal(4)}
+    _agree(d, backend, values)

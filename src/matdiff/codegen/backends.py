@@ -19,7 +19,7 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
-from .optimize import SCALE_COLS, SCALE_ROWS
+from .optimize import SCALE_COLS, SCALE_ROWS, SPD_INV, SPD_SOLVE
 
 Sizes = Callable[[Dim], str]
 Template = str | Callable[[Node, Sequence[str], Sizes], str]
@@ -135,6 +135,8 @@ def _diag(n: Node, a: Sequence[str], size: Sizes) -> str:
 
 COMMON[la.DIAG] = _diag
 COMMON[SCALE_ROWS] = "{0}[:, None] * {1}"
+COMMON[SPD_INV] = "{spd_inv}({0})"
+COMMON[SPD_SOLVE] = "{spd_solve}({0}, {1})"
 COMMON[SCALE_COLS] = "{0} * {1}[None, :]"
 
 
@@ -168,21 +170,28 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                  "frechet": "runtime.frechet", "commutation": "runtime.commutation",
                  "unit": "runtime.unit", "logsumexp": "scipy.special.logsumexp",
                  "softmax": "scipy.special.softmax", "sigmoid": "scipy.special.expit",
-                 "relu": "(lambda u: np.maximum(u, 0.0))"})
+                 "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "runtime.spd_inv",
+                 "spd_solve": "runtime.spd_solve"})
 JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.linalg\n"
               "import jax.scipy.special\n"
               'jax.config.update("jax_enable_x64", True)',
               {"xp": "jnp", "linalg": "jnp.linalg", "f64": "jnp.float64", "int": "int",
                "matrix_power": "jnp.linalg.matrix_power", "expm": "jax.scipy.linalg.expm",
                "logsumexp": "jax.scipy.special.logsumexp", "softmax": "jax.nn.softmax",
-               "sigmoid": "jax.nn.sigmoid", "relu": "jax.nn.relu"},
+               "sigmoid": "jax.nn.sigmoid", "relu": "jax.nn.relu",
+               "spd_inv": "(lambda x: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), "
+                          "jnp.eye(x.shape[0])))",
+               "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))"},
               frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
 TORCH = Backend("torch", "import torch",
                 {"xp": "torch", "linalg": "torch.linalg", "f64": "torch.float64", "int": "int",
                  "matrix_power": "torch.linalg.matrix_power", "expm": "torch.linalg.matrix_exp",
                  "logsumexp": "(lambda u: torch.logsumexp(u.reshape(-1), 0))",
                  "softmax": "(lambda u: torch.softmax(u, 0))", "sigmoid": "torch.sigmoid",
-                 "relu": "torch.relu"},
+                 "relu": "torch.relu",
+                 "spd_inv": "(lambda x: torch.cholesky_inverse(torch.linalg.cholesky(x)))",
+                 "spd_solve": "(lambda x, b: torch.cholesky_solve(b if b.dim() == 2 else b[:, None], "
+                              "torch.linalg.cholesky(x)).reshape(b.shape))"},
                 frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
 BACKENDS = {b.name: b for b in (NUMPY, JAX, TORCH)}
 

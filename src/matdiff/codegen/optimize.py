@@ -6,6 +6,7 @@
   ``T*V - U*(V'*V)``, ``(A + A')*x`` → ``A*x + A'*x``: no matrix temporaries);
 * ``diag(v)*A`` and ``A*diag(v)`` as row and column scalings, never a dense diagonal;
 * a scalar factor applied to the smallest operand of a product (``2*(u*v')`` → ``(2*u)*v'``);
+* for an spd ``X``, ``inv(X)*B`` as a Cholesky solve and ``inv(X)`` from the Cholesky factor;
 * common subexpressions are computed once by construction (the expression is a DAG).
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Sequence, cast
 
 import numpy as np
 
-from ..dims import Dim, Shape, Unifier
+from ..dims import Dim, Shape, Structure, Unifier
 from ..expr import Node, Op, apply
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
@@ -35,6 +36,18 @@ SCALE_ROWS = Op("scale_rows", _scaled_shape, None, None,
 SCALE_COLS = Op("scale_cols", _scaled_shape, None, None,
                 lambda n, v, c: v[0] * v[1][..., None, :], product("*"),
                 "A*diag(v) computed as a column scaling")
+
+
+def _spd_solve_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
+    return shapes[1]
+
+
+SPD_INV = Op("spd_inv", lambda s, a, u: s[0], None, None,
+             lambda n, v, c: np.linalg.inv(v[0]), lambda n, a: (f"inv({a[0][0]})", 60),
+             "inv(X) of an spd X, by a Cholesky factorization")
+SPD_SOLVE = Op("spd_solve", _spd_solve_shape, None, None,
+               lambda n, v, c: np.linalg.solve(v[0], v[1]), product("\\"),
+               "inv(X)*B for an spd X, by a Cholesky solve (never forming inv(X))")
 
 
 def size(d: Dim) -> float:
@@ -134,6 +147,21 @@ def _scale_smallest(n: Node) -> Node | None:
     return None
 
 
+def _spd(n: Node) -> bool:
+    """inv of a variable declared spd."""
+    return n.op is la.INV and n.args[0].shape.structure is Structure.SPD
+
+
+def _cholesky(n: Node) -> Node | None:
+    """inv(X)*B = X\\B and inv(X) itself by Cholesky when X is spd."""
+    if n.op is ar.MATMUL and (_spd(n.args[0]) or n.args[0].op is SPD_INV) \
+            and not n.args[1].shape.row:
+        return apply(SPD_SOLVE, (n.args[0].args[0], n.args[1]))
+    if _spd(n):
+        return apply(SPD_INV, n.args)
+    return None
+
+
 def optimize(root: Node) -> Node:
     """An equal expression that is cheaper to evaluate."""
     out: dict[Node, Node] = {}
@@ -144,5 +172,5 @@ def optimize(root: Node) -> Node:
             new = _scaling(new) or new
         elif new.op is ar.SCALE:
             new = _scale_smallest(new) or new
-        out[n] = new
+        out[n] = _cholesky(new) or new
     return out[root]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 
 
 def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:
@@ -27,6 +28,21 @@ def commutation(m: int, n: int) -> np.ndarray:
     a, b = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
     k[(b + n * a).ravel(), (a + m * b).ravel()] = 1.0
     return k
+
+
+def spd_inv(x: np.ndarray) -> np.ndarray:
+    """inv(X) for a symmetric positive definite X, from its Cholesky factor (LAPACK potri)."""
+    c, info = scipy.linalg.lapack.dpotrf(x, lower=1)
+    if info == 0:
+        inv, info = scipy.linalg.lapack.dpotri(c, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("the matrix is not positive definite")
+    return np.tril(inv) + np.tril(inv, -1).T
+
+
+def spd_solve(x: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """X \\ B for a symmetric positive definite X (a Cholesky solve)."""
+    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(x, lower=True), b)
 
 
 def unit(k: int, n: int) -> np.ndarray:
