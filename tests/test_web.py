@@ -69,7 +69,7 @@ def test_slow_request_is_cut_off(monkeypatch) -> None:
     import time
 
     from matdiff.web import app as web
-    monkeypatch.setattr(web, "REQUEST_SECONDS", 0.1)
+    monkeypatch.setattr(web, "WAIT_SECONDS", 0.1)
     monkeypatch.setattr(web.api, "derivative", lambda *a, **k: time.sleep(1.5))
     r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x", "wrt": "x"})
-    assert r.status_code == 503 and "longer than" in r.json()["error"]
+    assert r.status_code == 503 and "busy" in r.json()["error"]
