@@ -33,6 +33,10 @@ REQUEST_SECONDS = 5.0
 #: A request still unanswered this long after it was received gets a 503 (it waits for a
 #: worker thread first; the engine's own deadline starts when the work does).
 WAIT_SECONDS = 60.0
+#: Derivations running at once in one server process (the rest wait their turn, so that
+#: each one's deadline measures its own work, not the others').
+RUNNING = 2
+_LIMITER: anyio.CapacityLimiter | None = None
 
 
 class Query(BaseModel):
@@ -101,8 +105,11 @@ async def limited(work: Callable[[], T]) -> T:
     def bounded() -> T:
         DEADLINE.set(time.monotonic() + REQUEST_SECONDS)
         return work()
+    global _LIMITER
+    if _LIMITER is None:
+        _LIMITER = anyio.CapacityLimiter(RUNNING)
     with anyio.fail_after(WAIT_SECONDS):
-        return await anyio.to_thread.run_sync(bounded, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(bounded, abandon_on_cancel=True, limiter=_LIMITER)
 
 
 def create_app() -> FastAPI:
