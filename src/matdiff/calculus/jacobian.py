@@ -44,7 +44,7 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
     if n == h:
         return ar.eye(h.shape.dims[0])
     op, args = n.op, n.args
-    if op is HOLE or n not in dep:
+    if op is HOLE or n not in dep or n.shape.is_matrix or n.shape.row:
         return None
     if op is ar.ADD:
         parts = [_factor(a, h, dep) for a in args]
