@@ -96,12 +96,6 @@ def _chain(factors: list[Node]) -> Node:
     return best[(0, k - 1)][1]
 
 
-def _factors(n: Node) -> list[Node]:
-    if n.op is ar.MATMUL:
-        return _factors(n.args[0]) + _factors(n.args[1])
-    return [n]
-
-
 def _distributed(n: Node) -> Node | None:
     """A product with a sum on one side, multiplied out (each part chain-ordered)."""
     a, b = n.args
@@ -118,7 +112,7 @@ def _distributed(n: Node) -> Node | None:
 def _best(n: Node) -> Node:
     if n.op is not ar.MATMUL:
         return n
-    factors = _factors(n)
+    factors = ar.chain_factors(n)
     ordered = _chain(factors) if len(factors) > 2 else n
     other = _distributed(ordered)
     if other is not None and cost(other) < cost(ordered):

@@ -429,6 +429,19 @@ def commutation(m: Dim, n: Dim) -> Node:
     return apply(COMMUTATION, (), (m, n))
 
 
+def chain_factors(n: Node) -> list[Node]:
+    """The factors of a product chain A*B*C…, however it is parenthesized (iterative)."""
+    out: list[Node] = []
+    stack = [n]
+    while stack:
+        x = stack.pop()
+        if x.op is MATMUL:
+            stack.extend(reversed(x.args))
+        else:
+            out.append(x)
+    return out
+
+
 def inner(a: Maybe, b: Maybe) -> Maybe:
     """The Frobenius product a:b = sum(a.*b), written a'*b for column vectors."""
     if a is None or b is None:

@@ -126,7 +126,7 @@ def _factor(n: Node) -> Node | None:
         inner = _sum([(c / k, t) for c, t in terms])
         return ar.scale(const(k), inner)
     for side in (-1, 0):
-        chains = [_factors(t) for _, t in terms]
+        chains = [ar.chain_factors(t) for _, t in terms]
         common = chains[0][side]
         if all(len(f) > 1 and f[side] == common for f in chains):
             rest = _sum([(c, _product(f[:-1] if side == -1 else f[1:])) for (c, _), f in zip(terms, chains)])
@@ -164,12 +164,6 @@ def _norm2_squared(n: Node) -> Node | None:
     return None
 
 
-def _factors(n: Node) -> list[Node]:
-    if n.op is ar.MATMUL:
-        return _factors(n.args[0]) + _factors(n.args[1])
-    return [n]
-
-
 def _power(n: Node) -> tuple[Node, IntExpr]:
     """A factor as base^k (k = 1 for anything but a matrix power, k symbolic for X^k)."""
     if n.op is mf.MATPOW:
@@ -192,7 +186,7 @@ def _chain(n: Node) -> Node | None:
     if n.op is not ar.MATMUL:
         return None
     out: list[Node] = []
-    for f in _factors(n):
+    for f in ar.chain_factors(n):
         if out and _inverse_pair(out[-1], f):
             out.pop()
         elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
