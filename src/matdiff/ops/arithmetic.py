@@ -475,6 +475,3 @@ def register(op: Op, constructor: object, needs_attr: bool = False) -> None:
     if needs_attr:
         NEEDS_ATTR.add(op)
 
-
-def is_const(node: Node) -> bool:
-    return node.op is CONST
