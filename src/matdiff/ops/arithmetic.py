@@ -11,7 +11,7 @@ import numpy as np
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, CONST, MUL, Node, Op, apply, const, const_value
+from ..expr import ATOM, MUL, Node, Op, apply, const, const_value
 from ..indexing import DELTA, IndexContext, Terms, rows_cols, scaled, single, summed, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
