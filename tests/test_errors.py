@@ -99,3 +99,9 @@ def test_non_string_expression() -> None:
         matdiff.derivative(42, wrt="x")  # type: ignore[arg-type]
     with pytest.raises(matdiff.MatdiffError):
         matdiff.evaluate("x", [1, 2])  # type: ignore[arg-type]
+
+
+def test_numpy_integer_sizes_are_accepted() -> None:
+    import numpy as np
+    d = matdiff.derivative("x'*x", wrt="x", shapes={"x": (np.int64(3),)})
+    assert d.evaluate({"x": np.ones(3)}).tolist() == [2.0, 2.0, 2.0]

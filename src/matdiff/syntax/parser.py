@@ -9,6 +9,7 @@ writes the resolved dimensions into the tree.
 from __future__ import annotations
 
 import difflib
+import numbers
 import re
 import math
 from pathlib import Path
@@ -100,11 +101,11 @@ def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
             raise ShapeError(f"the shape of {name} must be a tuple of at most 2 sizes, got {spec!r}")
         dims = []
         for d in spec:
-            if isinstance(d, bool) or not isinstance(d, (int, str)) or \
-                    (isinstance(d, int) and not 1 <= d <= 10**9) or \
+            if isinstance(d, bool) or not isinstance(d, (numbers.Integral, str)) or \
+                    (isinstance(d, numbers.Integral) and not 1 <= d <= 10**9) or \
                     (isinstance(d, str) and not _SIZE_NAME.fullmatch(d)):
                 raise ShapeError(f"the shape of {name} has an invalid size {d!r}")
-            dims.append(Dim.of(d))
+            dims.append(Dim.of(d if isinstance(d, str) else int(d)))
         out[name] = Shape(tuple(dims))
     return out
 
