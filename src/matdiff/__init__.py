@@ -9,8 +9,7 @@ The public API::
 """
 from __future__ import annotations
 
-from .api import derivative, differential, evaluate, jvp, parse, value_and_grad, vjp
-from .calculus.derivative import Derivative
+from .api import Derivative, derivative, differential, evaluate, jvp, parse, value_and_grad, vjp
 from .errors import DomainError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from .expr import Node as Expr
 

@@ -7,14 +7,15 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
-from .calculus.derivative import Derivative
+from .calculus.derivative import LARGE
+from .calculus.derivative import Derivative as _Derivative
 from .calculus.differential import Differential
-from .expr import const, var
-from .render.text import to_text
-from .ops.arithmetic import inner, mul
+from .codegen import compile_source, inputs_of, source, tensor_from_jvp
 from .errors import LimitError, MatdiffError
 from .evaluate import as_array, context, run
-from .expr import Node
+from .expr import Node, const, var
+from .ops.arithmetic import inner, mul
+from .render.text import to_text
 from .syntax import parse as _parse
 from .syntax.parser import ShapeSpec, declared_shapes
 
@@ -73,7 +74,7 @@ def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | N
     if not isinstance(wrt, str) or not wrt.isidentifier():
         raise MatdiffError(f"wrt must be a variable name, got {wrt!r}")
     node = _parse(expr, shapes, assume, functions) if isinstance(expr, str) else _checked(expr)
-    return _GuardedDerivative(node, wrt, order, declared_shapes(shapes).get(wrt))
+    return Derivative(node, wrt, order, declared_shapes(shapes).get(wrt))
 
 
 @guarded
@@ -86,8 +87,8 @@ def vjp(expr: str | Node, wrt: str, cotangent: str = "G", shapes: ShapeSpec | No
     if not cotangent.isidentifier() or cotangent in node.variables():
         raise MatdiffError(f"the cotangent needs a name not used in the expression, got {cotangent!r}")
     if node.shape.is_scalar:
-        return _GuardedDerivative(mul(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
-    return _GuardedDerivative(inner(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
+        return Derivative(mul(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
+    return Derivative(inner(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
 
 
 @guarded
@@ -112,14 +113,13 @@ def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy
                    ) -> Callable[..., Any]:
     """One compiled function returning ``(value, ∂f/∂X1, ∂f/∂X2, …)`` for a scalar f,
     the subexpressions the value and the gradients share computed once."""
-    from .codegen import compile_source, inputs_of, source
     node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     if not node.shape.is_scalar:
         raise MatdiffError("value_and_grad needs a scalar expression")
     grads = []
     for name in names:
-        d = Derivative(node, name)
+        d = _Derivative(node, name)
         grads.append(d.gradient if d.gradient is not None else const(0.0))
     params = inputs_of([node, *grads], [(n, node.variables()[n]) for n in names if n in node.variables()])
     text = source([node, *grads], params, backend, "value_and_grad",
@@ -145,15 +145,68 @@ def _checked(expr: object) -> Node:
     return expr
 
 
-class _GuardedDerivative(Derivative):
-    """A Derivative whose methods let only MatdiffError out."""
+class Derivative(_Derivative):
+    """The k-th derivative of an expression (see ``matdiff.derivative``), with its
+    generated code; every method lets only MatdiffError out."""
 
-    evaluate = guarded(Derivative.evaluate)
-    index = guarded(Derivative.index)
-    kron = guarded(Derivative.kron)
-    explain = guarded(Derivative.explain)
-    latex = guarded(Derivative.latex)
-    mathml = guarded(Derivative.mathml)
-    code = guarded(Derivative.code)
-    compile = guarded(Derivative.compile)
-    to_dict = guarded(Derivative.to_dict)
+    def code(self, backend: str = "numpy", directional: bool = False) -> str:
+        """Readable source of a function computing the derivative (``backend`` is numpy,
+        jax or torch): the matrix form when there is one; otherwise, or with
+        ``directional``, the derivative applied to directions ``dX…`` (for order 2 of
+        a scalar, the Hessian-vector product, never forming the Hessian)."""
+        x = str(self.wrt.attr)
+        name = f"d{self.order}_d{x}" if not directional and self.matrix is not None else f"jvp_{x}"
+        if self.form is None:
+            raise MatdiffError("the derivative is zero: there is no code to generate")
+        if self.matrix is not None and not directional:
+            out, extra = self.matrix, []
+        else:
+            out = self.form
+            extra = [(f"d{x}" if k == 0 else f"d{x}{k + 1}", d.shape) for k, d in enumerate(self.directions)]
+        params = inputs_of([self.expr, out], [(x, self.wrt.shape)]) + extra
+        doc = (f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} "
+               f"with respect to {x}: {str(self) if self.matrix is not None else 'applied to directions'}."
+               f" Layout S_out + S_in.")
+        return source([out], params, backend, name, doc.replace('"', "'"))
+
+    def compile(self, backend: str = "numpy", directional: bool = False) -> Callable[..., Any]:
+        """A callable taking the inputs (by name) and returning the derivative as an array of
+        shape S_out + S_in × order (with ``directional``: the derivative along given dX…)."""
+        text = self.code(backend, directional)
+        name = text.split("def ", 1)[1].split("(", 1)[0]
+        fn = compile_source(text, name)
+        if directional or self.matrix is not None:
+            return fn
+        x = str(self.wrt.attr)
+        names = [n for n, _ in inputs_of([self.expr, self.form], [(x, self.wrt.shape)])]  # type: ignore[list-item]
+
+        def tensor(**values: Any) -> Any:
+            args = [values[n] for n in names]
+            shape = tuple(np.shape(values[x]))
+            return tensor_from_jvp(fn, args, shape, len(self.directions))
+        return tensor
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every form of the derivative, as JSON-ready data (for a derivative of more than
+        LARGE parts only the text and LaTeX, the rest being too long to read)."""
+        large = self.size > LARGE
+        too_large = f"too large to show ({self.size:,} parts)"
+
+        def shown(make: Callable[[], Any]) -> Any:
+            try:
+                return too_large if large else make()
+            except LimitError as e:
+                return f"too large to show: {e}"
+        k = None if large else self.kron()
+        return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
+                "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
+                "kron_layout": None if k is None else k.layout,
+                "explain": shown(lambda: [s.text() for s in self.explain().steps]),
+                "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
+
+    evaluate = guarded(_Derivative.evaluate)
+    index = guarded(_Derivative.index)
+    kron = guarded(_Derivative.kron)
+    explain = guarded(_Derivative.explain)
+    latex = guarded(_Derivative.latex)
+    mathml = guarded(_Derivative.mathml)

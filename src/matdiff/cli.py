@@ -13,7 +13,7 @@ import sys
 from typing import Sequence
 
 from . import api
-from .calculus.derivative import Derivative
+from .api import Derivative
 from .check import check
 from .errors import MatdiffError
 from .syntax.parser import shape_from_text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -146,67 +146,10 @@ class Derivative:
         text = to_text(self.matrix)
         return text if self._reads_back(self.matrix, text) else to_text(self.matrix, sized=True)
 
-    def code(self, backend: str = "numpy", directional: bool = False) -> str:
-        """Readable source of a function computing the derivative (``backend`` is numpy,
-        jax or torch): the matrix form when there is one; otherwise, or with
-        ``directional``, the derivative applied to directions ``dX…`` (for order 2 of
-        a scalar, the Hessian-vector product, never forming the Hessian)."""
-        from ..codegen import inputs_of, source
-        x = str(self.wrt.attr)
-        name = f"d{self.order}_d{x}" if not directional and self.matrix is not None else f"jvp_{x}"
-        if self.form is None:
-            raise MatdiffError("the derivative is zero: there is no code to generate")
-        if self.matrix is not None and not directional:
-            out, extra = self.matrix, []
-        else:
-            out = self.form
-            extra = [(f"d{x}" if k == 0 else f"d{x}{k + 1}", d.shape) for k, d in enumerate(self.directions)]
-        params = inputs_of([self.expr, out], [(x, self.wrt.shape)]) + extra
-        doc = (f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} "
-               f"with respect to {x}: {str(self) if self.matrix is not None else 'applied to directions'}."
-               f" Layout S_out + S_in.")
-        return source([out], params, backend, name, doc.replace('"', "'"))
-
-    def compile(self, backend: str = "numpy", directional: bool = False) -> Callable[..., Any]:
-        """A callable taking the inputs (by name) and returning the derivative as an array of
-        shape S_out + S_in × order (with ``directional``: the derivative along given dX…)."""
-        from ..codegen import compile_source, inputs_of, tensor_from_jvp
-        text = self.code(backend, directional)
-        name = text.split("def ", 1)[1].split("(", 1)[0]
-        fn = compile_source(text, name)
-        if directional or self.matrix is not None:
-            return fn
-        x = str(self.wrt.attr)
-        names = [n for n, _ in inputs_of([self.expr, self.form], [(x, self.wrt.shape)])]  # type: ignore[list-item]
-
-        def tensor(**values: Any) -> Any:
-            args = [values[n] for n in names]
-            shape = tuple(np.shape(values[x]))
-            return tensor_from_jvp(fn, args, shape, len(self.directions))
-        return tensor
-
     @property
     def size(self) -> int:
         """Distinct nodes in the derivative's expression."""
         return 0 if self.form is None else sum(1 for _ in self.form.walk())
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every form of the derivative, as JSON-ready data (for a derivative of more than
-        LARGE parts only the text and LaTeX, the rest being too long to read)."""
-        large = self.size > LARGE
-        too_large = f"too large to show ({self.size:,} parts)"
-
-        def shown(make: Callable[[], Any]) -> Any:
-            try:
-                return too_large if large else make()
-            except LimitError as e:
-                return f"too large to show: {e}"
-        k = None if large else self.kron()
-        return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
-                "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
-                "kron_layout": None if k is None else k.layout,
-                "explain": shown(lambda: [s.text() for s in self.explain().steps]),
-                "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
 
     def latex(self) -> str:
         r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form."""
