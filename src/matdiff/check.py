@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calculus.derivative import Derivative
+from .dims import Dim
 from .errors import DomainError, MatdiffError
 from .evaluate import run, context
 from .ops.series import free_integers
@@ -68,10 +69,11 @@ def check(d: Derivative, seed: int = 0, size: int = 3) -> CheckReport:
     raise DomainError(f"no random inputs inside the expression's domain were found ({last})")
 
 
-def _bind(dim: object, sizes: dict[str, int], size: int) -> int:
-    for s in dim.syms:  # type: ignore[attr-defined]
+def _bind(dim: Dim, sizes: dict[str, int], size: int) -> int:
+    """Give each unbound symbol of ``dim`` the size ``size``; the resulting size."""
+    for s in dim.syms:
         sizes.setdefault(s, size)
-    return dim.value(sizes)  # type: ignore[attr-defined]
+    return dim.value(sizes) or size
 
 
 def _compare(d: Derivative, lower: Derivative | None, values: dict, rng: np.random.Generator,

@@ -126,18 +126,12 @@ COMMON: dict[Op, Template] = {
     **{ew.UNARY[f]: _elementwise(f) for f in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs",
                                               "sign")},
     ew.UNARY["relu"]: "{relu}({0})", ew.UNARY["sigmoid"]: "{sigmoid}({0})",
+    la.DIAG: "{xp}.diag({0})", SCALE_ROWS: "{0}[:, None] * {1}", SCALE_COLS: "{0} * {1}[None, :]",
+    SPD_INV: "{spd_inv}({0})", SPD_SOLVE: "{spd_solve}({0}, {1})",
 }
 
 
-def _diag(n: Node, a: Sequence[str], size: Sizes) -> str:
-    return "{xp}.diag(" + a[0] + ")"
 
-
-COMMON[la.DIAG] = _diag
-COMMON[SCALE_ROWS] = "{0}[:, None] * {1}"
-COMMON[SPD_INV] = "{spd_inv}({0})"
-COMMON[SPD_SOLVE] = "{spd_solve}({0}, {1})"
-COMMON[SCALE_COLS] = "{0} * {1}[None, :]"
 
 
 @dataclass(frozen=True)
