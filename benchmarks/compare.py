@@ -7,7 +7,7 @@ Prints one row per case and size: milliseconds for matdiff (generated NumPy code
 JAX and PyTorch, and the speed-up ratios (competitor time / matdiff time), then
 the machine's float64 matmul GFLOP/s and the rate the dense Hessians reach.
 A competitor that is not installed, or a case over its time or memory budget, is
-shown as "-".
+shown as "-". "structured" rows build a StructuredTensor (factors, not entries).
 """
 from __future__ import annotations
 
@@ -81,8 +81,13 @@ def cases(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
              direction=rng.standard_normal((n, r)),
              jf=lambda U, V, T: jnp.sum((T - U @ V.T) ** 2),
              tf=lambda U, V, T: torch.sum((T - U @ V.T) ** 2)),
+        dict(name="MF 4th-order Hessian", expr="norm2(T - U*V')^2", wrt="U", order=2, structured=True,
+             values={"U": rng.standard_normal((n, r)), "V": rng.standard_normal((n, r)),
+                     "T": rng.standard_normal((n, n))}, dense_max_n=100,
+             jf=lambda U, V, T: jnp.sum((T - U @ V.T) ** 2),
+             tf=lambda U, V, T: torch.sum((T - U @ V.T) ** 2)),
         dict(name="logdet 4th-order Hessian", expr="logdet(X)", wrt="X", order=2,
-             values={"X": spd}, max_n=30, jf=lambda X: jnp.linalg.slogdet(X)[1],
+             values={"X": spd}, max_n=100, jf=lambda X: jnp.linalg.slogdet(X)[1],
              tf=lambda X: torch.linalg.slogdet(X)[1]),
         dict(name="logdet gradient (spd)", expr="logdet(X)", wrt="X", order=1, assume={"X": "spd"},
              values={"X": spd}, jf=lambda X: jnp.linalg.slogdet(X)[1],
@@ -135,6 +140,10 @@ def _hvp(kind: str, case: dict[str, Any], i: int) -> Callable[[], Any] | None:
     return None
 
 
+def _cell(x: float, width: int, digits: int) -> str:
+    return f"{'-':>{width}}" if np.isnan(x) else f"{x:>{width}.{digits}f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
@@ -144,7 +153,7 @@ def main() -> None:
     gemm = timed(lambda: a @ a, args.repeat)
     peak = 2e9 / (gemm / 1e3) / 1e9
     print(f"float64 matmul 1000x1000: {gemm:.1f} ms = {peak:.1f} GFLOP/s")
-    print(f"{'case':<24}{'n':>6}{'matdiff ms':>12}{'jax ms':>10}{'torch ms':>10}{'jax/ours':>10}"
+    print(f"{'case':<26}{'n':>6}{'matdiff ms':>12}{'jax ms':>10}{'torch ms':>10}{'jax/ours':>10}"
           f"{'torch/ours':>11}")
     ratios: dict[str, list[float]] = {"grad": [], "hess": []}
     for n in args.sizes:
@@ -155,15 +164,20 @@ def main() -> None:
             shapes.update(case.get("shapes", {}))
             d = matdiff.derivative(case["expr"], wrt=case["wrt"], order=case["order"],
                                    shapes=shapes, assume=case.get("assume"))
-            fn = d.compile("numpy", directional=bool(case.get("hvp")))
+            fn = d.compile("numpy", directional=bool(case.get("hvp")),
+                           structured=bool(case.get("structured")))
             values = case["values"]
             if case.get("hvp"):
                 values = {**values, "d" + case["wrt"]: case["direction"]}
             ours = timed(lambda: fn(**values), args.repeat)
-            want = None if n > 100 else (fn(**values) if case.get("hvp") else d.evaluate(values))
+            want = None if n > 100 or np.prod([np.size(values[case["wrt"]])] * 2) > 10**7 else \
+                (fn(**values) if case.get("hvp") else d.evaluate(values))
+            if want is not None and case.get("structured"):
+                assert np.allclose(np.asarray(fn(**values)), want), case["name"]
+            dense = n <= case.get("dense_max_n", n)
             row = [ours]
             for kind in ("jax", "torch"):
-                f = competitor(kind, case)
+                f = competitor(kind, case) if dense else None
                 if f is None or (case["order"] == 2 and n >= 1000 and kind == "torch"):
                     row.append(float("nan"))
                     continue
@@ -174,11 +188,14 @@ def main() -> None:
             if n == max(args.sizes) and not np.isnan(jr):
                 ratios["grad" if case["order"] == 1 else "hess"].append(jr)
             extra = ""
+            if not dense:
+                size = 8 * np.prod([v for name in (case["wrt"], case["wrt"]) for v in np.shape(values[name])])
+                extra = f"  (structured; dense it is {size / 1e9:.0f} GB, beyond autodiff here)"
             if case.get("flops"):
                 rate = case["flops"] / (ours / 1e3) / 1e9
                 extra = f"  ({rate:.1f} GFLOP/s, {100 * rate / peak:.0f}% of matmul)"
-            print(f"{case['name']:<24}{n:>6}{ours:>12.3f}{row[1]:>10.3f}{row[2]:>10.3f}{jr:>10.1f}"
-                  f"{tr:>11.1f}{extra}")
+            print(f"{case['name']:<26}{n:>6}{ours:>12.3f}{_cell(row[1], 10, 3)}{_cell(row[2], 10, 3)}"
+                  f"{_cell(jr, 10, 1)}{_cell(tr, 11, 1)}{extra}")
     for kind, rs in ratios.items():
         if rs:
             speedup = statistics.median(rs)

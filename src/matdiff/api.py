@@ -10,7 +10,8 @@ import numpy as np
 from .calculus.derivative import LARGE
 from .calculus.derivative import Derivative as _Derivative
 from .calculus.differential import Differential
-from .codegen import compile_source, inputs_of, source, tensor_from_jvp
+from .codegen import compile_source, inputs_of, source, tensor_from_jvp, tensor_source
+from .codegen.tensor import TensorTerm, tensor_terms
 from .errors import LimitError, MatdiffError
 from .evaluate import as_array, context, run
 from .expr import Node, const, var
@@ -149,33 +150,57 @@ class Derivative(_Derivative):
     """The k-th derivative of an expression (see ``matdiff.derivative``), with its
     generated code; every method lets only MatdiffError out."""
 
-    def code(self, backend: str = "numpy", directional: bool = False) -> str:
+    def code(self, backend: str = "numpy", directional: bool = False, structured: bool = False) -> str:
         """Readable source of a function computing the derivative (``backend`` is numpy,
-        jax or torch): the matrix form when there is one; otherwise, or with
-        ``directional``, the derivative applied to directions ``dX…`` (for order 2 of
-        a scalar, the Hessian-vector product, never forming the Hessian)."""
+        jax or torch): the matrix form when there is one; else the tensor built term by
+        term from its index form (δs as diagonal fills, never identity tensors). With
+        ``directional``, the derivative applied to directions ``dX…`` (for order 2 of a
+        scalar, the Hessian-vector product, never forming the Hessian); with
+        ``structured`` (NumPy), a function returning a ``StructuredTensor``: the
+        factors of each term, not the entries."""
+        return self._source(backend, directional, structured)[0]
+
+    def _source(self, backend: str, directional: bool, structured: bool) -> tuple[str, bool]:
+        """The source, and whether it computes only directional derivatives."""
         x = str(self.wrt.attr)
-        name = f"d{self.order}_d{x}" if not directional and self.matrix is not None else f"jvp_{x}"
         if self.form is None:
             raise MatdiffError("the derivative is zero: there is no code to generate")
+        shown = self.matrix if self.matrix is not None and not directional else self.form
+        params = inputs_of([self.expr, shown], [(x, self.wrt.shape)])
+        what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} with respect to {x}"
+        name = f"d{self.order}_d{x}"
+        terms = None if directional or (self.matrix is not None and not structured) else self._terms()
+        if structured and terms is None:
+            raise MatdiffError("this derivative has no factored (structured) form: one of its factors "
+                               "is not a plain matrix expression (a Fréchet derivative, vec…)")
+        if terms is not None:
+            doc = f"{what}, layout S_out + S_in: {str(self.index())}."
+            return tensor_source(terms, self.shape, params, backend, name, doc.replace('"', "'"),
+                                 structured), False
         if self.matrix is not None and not directional:
-            out, extra = self.matrix, []
-        else:
-            out = self.form
-            extra = [(f"d{x}" if k == 0 else f"d{x}{k + 1}", d.shape) for k, d in enumerate(self.directions)]
-        params = inputs_of([self.expr, out], [(x, self.wrt.shape)]) + extra
-        doc = (f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} "
-               f"with respect to {x}: {str(self) if self.matrix is not None else 'applied to directions'}."
-               f" Layout S_out + S_in.")
-        return source([out], params, backend, name, doc.replace('"', "'"))
+            doc = f"{what}: {self}. Layout S_out + S_in."
+            return source([self.matrix], params, backend, name, doc.replace('"', "'")), False
+        extra = [(f"d{x}" if k == 0 else f"d{x}{k + 1}", d.shape) for k, d in enumerate(self.directions)]
+        doc = f"{what}, applied to directions."
+        return source([self.form], params + extra, backend, f"jvp_{x}", doc.replace('"', "'")), True
 
-    def compile(self, backend: str = "numpy", directional: bool = False) -> Callable[..., Any]:
+    def _terms(self) -> list[TensorTerm] | None:
+        named: dict[str, Node] = {}
+        try:
+            form = self.index(named)
+        except LimitError:
+            return None
+        return tensor_terms(form.terms, form.axes, named)
+
+    def compile(self, backend: str = "numpy", directional: bool = False,
+                structured: bool = False) -> Callable[..., Any]:
         """A callable taking the inputs (by name) and returning the derivative as an array of
-        shape S_out + S_in × order (with ``directional``: the derivative along given dX…)."""
-        text = self.code(backend, directional)
+        shape S_out + S_in × order (with ``directional``: the derivative along given dX…;
+        with ``structured``: a ``StructuredTensor``)."""
+        text, along = self._source(backend, directional, structured)
         name = text.split("def ", 1)[1].split("(", 1)[0]
         fn = compile_source(text, name)
-        if directional or self.matrix is not None:
+        if directional or not along:
             return fn
         x = str(self.wrt.attr)
         names = [n for n, _ in inputs_of([self.expr, self.form], [(x, self.wrt.shape)])]  # type: ignore[list-item]

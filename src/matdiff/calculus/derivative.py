@@ -197,8 +197,9 @@ class Derivative:
         """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX)."""
         return explain(self.expr, self.wrt)
 
-    def index(self) -> IndexForm:
-        """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]``."""
+    def index(self, named: dict[str, Node] | None = None) -> IndexForm:
+        """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]`` (``named`` receives
+        the subexpression behind each named factor)."""
         x, rank = str(self.wrt.attr), self.wrt.shape.rank
         sets = [WRT[k][:rank] for k in range(self.order)]
         scalar = self.expr.shape.is_scalar
@@ -207,8 +208,9 @@ class Derivative:
         f = "f" if scalar else f"F[{','.join(OUT[:self.expr.shape.rank])}]"
         power = "" if self.order == 1 else "²³⁴⁵⁶"[self.order - 2]
         bottom = "".join(f"∂{x}" + (f"[{','.join(s)}]" if s else "") for s in sets)
-        terms = [] if self.form is None else lower(self.form, out, holes)
-        return IndexForm(f"∂{power}{f}/{bottom}", terms)
+        terms = [] if self.form is None else lower(self.form, out, holes, named)
+        axes = (() if scalar else out) + tuple(i for s in sets for i in s)
+        return IndexForm(f"∂{power}{f}/{bottom}", terms, axes)
 
     @staticmethod
     def _reads_back(shown: Node, text: str) -> bool:

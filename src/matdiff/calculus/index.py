@@ -26,10 +26,12 @@ FREE = "ijklabcd"
 
 @dataclass
 class IndexForm:
-    """``lhs = rhs`` with the terms behind ``rhs``."""
+    """``lhs = rhs`` with the terms behind ``rhs``; ``axes`` names the index of each
+    axis of the derivative, in its layout."""
 
     lhs: str
     terms: Terms
+    axes: tuple[str, ...] = ()
 
     @property
     def rhs(self) -> str:
@@ -47,14 +49,19 @@ def _depends(root: Node) -> set[Node]:
     return out
 
 
-def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...]]) -> Terms:
-    """``form[out_idx]`` in index form; each hole maps to the indices of its variable."""
+def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...]],
+          named: dict[str, Node] | None = None) -> Terms:
+    """``form[out_idx]`` in index form; each hole maps to the indices of its variable.
+    ``named``, when given, receives the subexpression behind each factor's name."""
     with_holes = _depends(form)
     fresh_names = (c if k == 0 else f"{c}{k}" for k in count() for c in FREE)
 
     def name(node: Node) -> str:
         text = to_text(node, share=False)
-        return text if node.op is VAR or node.op is CONST or _is_call(text) else f"({text})"
+        text = text if node.op is VAR or node.op is CONST or _is_call(text) else f"({text})"
+        if named is not None and node not in with_holes:
+            named[text] = node
+        return text
 
     def go(node: Node, idx: tuple[str, ...]) -> Terms:
         if node.op is HOLE:

@@ -9,13 +9,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..dims import Shape
+from ..dims import Dim, Shape
 from ..errors import MatdiffError
 from ..expr import Node
 from ..ops.series import free_integers
 from .backends import BACKENDS, Backend
 from .emit import emit
 from .optimize import optimize
+from .tensor import TensorTerm, structured_lines, tensor_lines
 
 
 def backend(name: str) -> Backend:
@@ -40,6 +41,27 @@ def source(outputs: Sequence[Node], params: Sequence[tuple[str, Shape]], target:
     integers = sorted(set().union(*(free_integers(o) for o in outputs)) - {n for n, _ in params})
     fast = [optimize(o) for o in outputs]
     return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc)
+
+
+def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequence[tuple[str, Shape]],
+                  target: str, name: str, doc: str, structured: bool = False) -> str:
+    """A function building a derivative tensor from its einsum terms (see tensor.py):
+    the dense array, or with ``structured`` (NumPy) a runtime.StructuredTensor."""
+    b = backend(target)
+    if structured and b.name != "numpy":
+        raise MatdiffError("structured tensors are NumPy objects; use backend='numpy'")
+    factors = list(dict.fromkeys(f for t in terms for f in t.factors))
+    fast = [optimize(f) for f in factors]
+    integers = sorted(set().union(*(free_integers(f) for f in factors)) - {n for n, _ in params})
+
+    def tail(names: list[str], size: Callable[[Dim], str]) -> list[str]:
+        of = dict(zip(factors, names))
+        args = [[of[f] for f in t.factors] for t in terms]
+        sizes = [size(d) for d in out_shape.dims]
+        if structured:
+            return structured_lines(terms, args, sizes)
+        return tensor_lines(terms, args, sizes, b) + ["    return out"]
+    return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc, tail)
 
 
 def compile_source(text: str, name: str) -> Callable[..., Any]:

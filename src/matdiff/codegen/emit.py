@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import keyword
 from collections import Counter
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..dims import Dim, Shape
 from ..errors import MatdiffError
@@ -24,8 +24,13 @@ def _size_sources(inputs: Sequence[tuple[str, Shape]]) -> dict[str, str]:
     return out
 
 
+#: Lines finishing a function from its outputs' names and the size printer (instead of
+#: returning the outputs).
+Tail = Callable[[list[str], Callable[[Dim], str]], list[str]]
+
+
 def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers: Sequence[str],
-         backend: Backend, name: str, doc: str) -> str:
+         backend: Backend, name: str, doc: str, tail: Tail | None = None) -> str:
     """``def name(inputs…, integers…): … return outputs`` as source text."""
     for n, _ in inputs:
         if not n.isidentifier() or keyword.iskeyword(n):
@@ -61,8 +66,10 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
         count += 1
         lines.append(f"    t{count} = {expr}")
         text[node] = f"t{count}"
-    results = ", ".join(text[o] for o in outputs)
-    lines.append(f"    return {results}")
+    if tail is not None:
+        lines += tail([text[o] for o in outputs], size)
+    else:
+        lines.append(f"    return {', '.join(text[o] for o in outputs)}")
     return "\n".join(lines) + "\n"
 
 
@@ -86,6 +93,10 @@ def _expression(node: Node, text: dict[Node, str], backend: Backend, size: objec
 def _shape_checks(inputs: Sequence[tuple[str, Shape]], sources: dict[str, str]) -> list[str]:
     lines = []
     for name, shape in inputs:
+        if shape.rank == 0:
+            lines.append(f"    if getattr({name}, 'shape', ()) != ():")
+            lines.append(f"        raise ValueError(\"{name} must be a scalar\")")
+            continue
         lines.append(f"    if len({name}.shape) != {shape.rank}:")
         lines.append(f"        raise ValueError(\"{name} must have {shape.rank} axes\")")
         for axis, d in enumerate(shape.dims):

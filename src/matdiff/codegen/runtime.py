@@ -2,9 +2,13 @@
 (NumPy versions; the JAX and PyTorch backends use their own in ``backends``)."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
+
+from ..errors import LimitError
 
 
 def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:
@@ -49,3 +53,109 @@ def unit(k: int, n: int) -> np.ndarray:
     out = np.zeros(n)
     out[k] = 1.0
     return out
+
+
+#: The most entries StructuredTensor.dense() materializes (as evaluate() does).
+MAX_DENSE = 50_000_000
+
+
+class StructuredTensor:
+    """A derivative tensor kept as a sum of factored terms, never as its entries.
+
+    A term ``(c, "mnms", ("is", "in"), (V, V))`` is ``c·Σ_i V[i,s]·V[i,n]`` on the
+    entries whose axes 0 and 2 are equal (a Kronecker δ between them) and 0
+    elsewhere: the 4th-order Hessian of ‖T − UV'‖² with respect to U, of
+    n·k·n·k entries, stored as two n×k factors. ``dense()`` (or ``np.asarray``)
+    builds the array by structured fills; ``contract(dX…)`` applies the tensor
+    to directions on its last axes (a Hessian-vector product) without it.
+    """
+
+    def __init__(self, shape: tuple[int, ...], terms: list[tuple[float, str, tuple[str, ...], tuple]]
+                 ) -> None:
+        self.shape = tuple(int(s) for s in shape)
+        self.terms = [(float(c), letters) + _contracted(letters, specs, arrays)
+                      for c, letters, specs, arrays in terms]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """Entries of the dense tensor."""
+        return int(np.prod(self.shape, dtype=object))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the stored factors take."""
+        return sum(a.nbytes for _, _, _, arrays in self.terms for a in arrays)
+
+    def __repr__(self) -> str:
+        return (f"StructuredTensor(shape={self.shape}, {len(self.terms)} term(s), "
+                f"{self.nbytes:,} bytes stored; dense: {8 * self.size:,} bytes)")
+
+    def dense(self) -> np.ndarray:
+        """The tensor's entries: each term's einsum added into a (diagonal) view."""
+        if self.size > MAX_DENSE:
+            raise LimitError(f"the dense tensor has {self.size:,} entries; the limit is {MAX_DENSE:,} "
+                             "(use contract() or the factors)")
+        out = np.zeros(self.shape)
+        for coef, letters, specs, arrays in self.terms:
+            unique = "".join(dict.fromkeys(letters))
+            view = np.einsum(f"{letters}->{unique}", out) if len(unique) < len(letters) else out
+            view += coef * _product(specs, arrays, unique)
+        return out
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self.dense()
+        return out if dtype is None else out.astype(dtype)
+
+    def contract(self, *directions: Any) -> StructuredTensor | np.ndarray:
+        """Σ T[…, a, b]·D[a, b]: the directions summed against the last axes, the last
+        direction against the last block (a Hessian applied to dX is ``contract(dX)``).
+        The result is dense when no δ is left between its axes."""
+        shape, terms = self.shape, list(self.terms)
+        for d in reversed(directions):
+            d = np.asarray(d, dtype=float)
+            k = d.ndim
+            if k > len(shape) or tuple(shape[len(shape) - k:]) != d.shape:
+                raise ValueError(f"a direction of shape {d.shape} does not fit the last axes of {shape}")
+            shape = shape[:len(shape) - k]
+            terms = [(c, letters[:len(letters) - k], specs + (letters[len(letters) - k:],), arrays + (d,))
+                     for c, letters, specs, arrays in terms]
+        out = StructuredTensor(shape, terms)
+        if all(len(set(letters)) == len(letters) for _, letters, _, _ in terms):
+            return out.dense()
+        return out
+
+
+def _product(specs: tuple[str, ...], arrays: tuple, unique: str) -> Any:
+    """Π arrays[spec] summed to the letters of ``unique`` they carry, broadcast to all."""
+    have = set("".join(specs))
+    present = "".join(c for c in unique if c in have)
+    value: Any = np.einsum(",".join(specs) + "->" + present, *arrays, optimize=True) if arrays else np.ones(())
+    if present != unique:
+        value = value[tuple(slice(None) if c in present else None for c in unique)]
+    return value
+
+
+def _contracted(letters: str, specs: Sequence[str], arrays: Sequence[Any]) -> tuple[tuple[str, ...], tuple]:
+    """The factors with every summed letter contracted away: factors linked by summed
+    letters become one array over their other letters (V[i,s]·V[i,n] → (V'V)[s,n]);
+    the rest stay apart, so an outer product stays factored."""
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    groups = [[k] for k in range(len(specs))]
+    for c in {c for spec in specs for c in spec} - set(letters):
+        linked = [g for g in groups if any(c in specs[k] for k in g)]
+        groups = [g for g in groups if g not in linked] + [sum(linked, [])]
+    out_specs, out_arrays = [], []
+    for g in groups:
+        spec = "".join(dict.fromkeys(c for k in g for c in specs[k] if c in letters))
+        if len(g) == 1 and len(set(specs[g[0]])) == len(specs[g[0]]) and spec == specs[g[0]]:
+            out_specs.append(spec)
+            out_arrays.append(arrays[g[0]])
+            continue
+        out_specs.append(spec)
+        joined = ",".join(specs[k] for k in g) + "->" + spec
+        out_arrays.append(np.einsum(joined, *(arrays[k] for k in g), optimize=True))
+    return tuple(out_specs), tuple(out_arrays)
