@@ -133,7 +133,9 @@ def _product(specs: tuple[str, ...], arrays: tuple, unique: str) -> Any:
     """Π arrays[spec] summed to the letters of ``unique`` they carry, broadcast to all."""
     have = set("".join(specs))
     present = "".join(c for c in unique if c in have)
-    value: Any = np.einsum(",".join(specs) + "->" + present, *arrays, optimize=True) if arrays else np.ones(())
+    value: Any = np.ones(())
+    if arrays:
+        value = np.einsum(",".join(specs) + "->" + present, *arrays, optimize=True)
     if present != unique:
         value = value[tuple(slice(None) if c in present else None for c in unique)]
     return value
