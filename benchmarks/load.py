@@ -1,17 +1,20 @@
 """Load test of `matdiff serve` on loopback: concurrent clients sending a mix of valid
 and hostile requests; bounded in count and time.
 
-Usage: python benchmarks/load.py [--clients 200] [--requests 4000] [--seconds 120]
+Usage: python benchmarks/load.py [--clients 200] [--requests 4000] [--seconds 300] [--distinct]
 
 Starts the server in a subprocess on a free 127.0.0.1 port, runs the clients, then
 checks that the server still answers. Prints the count of each status, the p50 and
 p99 latency, and exits non-zero on any server error (5xx) or if the server died.
+The server keeps answers to repeated queries; ``--distinct`` makes every request
+new (variables renamed X → X17…), so that each one is derived from scratch.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -43,6 +46,19 @@ HOSTILE = [
 ]
 
 
+def distinct(body: dict, k: int) -> dict:
+    """The same query with every one-letter variable renamed (X → X<k>)."""
+    rename = lambda text: re.sub(r"\b([A-Za-z])\b(?!\s*\()", rf"\g<1>{k}", text)  # noqa: E731
+    out = dict(body)
+    for field in ("expr", "wrt"):
+        if isinstance(out.get(field), str):
+            out[field] = rename(out[field])
+    for field in ("shapes", "assume"):
+        if isinstance(out.get(field), dict):
+            out[field] = {rename(name): v for name, v in out[field].items()}
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,11 +80,12 @@ async def client(url: str, jobs: asyncio.Queue, results: list, deadline: float) 
                 results.append((type(e).__name__, time.perf_counter() - t0))
 
 
-async def run(url: str, clients: int, requests: int, seconds: float) -> list:
+async def run(url: str, clients: int, requests: int, seconds: float, unique: bool) -> list:
     rng = random.Random(0)
     jobs: asyncio.Queue = asyncio.Queue()
-    for _ in range(requests):
-        jobs.put_nowait(rng.choice(VALID) if rng.random() < 0.6 else rng.choice(HOSTILE))
+    for k in range(requests):
+        body = rng.choice(VALID) if rng.random() < 0.6 else rng.choice(HOSTILE)
+        jobs.put_nowait(distinct(body, k) if unique else body)
     results: list = []
     deadline = time.monotonic() + seconds
     await asyncio.gather(*(client(url, jobs, results, deadline) for _ in range(clients)))
@@ -81,6 +98,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument("--seconds", type=float, default=300)
     ap.add_argument("--workers", type=int, default=2, help="server processes")
+    ap.add_argument("--distinct", action="store_true", help="no two requests alike")
     args = ap.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -95,7 +113,7 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.1)
         t0 = time.perf_counter()
-        results = asyncio.run(run(url, args.clients, args.requests, args.seconds))
+        results = asyncio.run(run(url, args.clients, args.requests, args.seconds, args.distinct))
         wall = time.perf_counter() - t0
         alive = httpx.post(url + "/api/derivative", json=VALID[0], timeout=10).status_code == 200
     finally:

@@ -73,3 +73,34 @@ def test_slow_request_is_cut_off(monkeypatch) -> None:
     monkeypatch.setattr(web.api, "derivative", lambda *a, **k: time.sleep(1.5))
     r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x", "wrt": "x"})
     assert r.status_code == 503 and "busy" in r.json()["error"]
+
+
+def _load_bodies() -> list[dict]:
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location("load", Path(__file__).parents[1] / "benchmarks" / "load.py")
+    load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load)
+    return load.VALID + load.HOSTILE
+
+
+@pytest.mark.parametrize("body", _load_bodies(), ids=lambda b: str(b)[:40])
+def test_load_test_bodies_never_fail_the_server(body: dict) -> None:
+    """Every request the load test sends gets an answer or a clear refusal, never a 500
+    (a derivative too large to explain once broke the response model)."""
+    r = client.post("/api/derivative", json=body)
+    assert r.status_code in (200, 413, 422), r.text
+    if r.status_code == 200:
+        assert isinstance(r.json()["explain"], list)
+
+
+def test_repeated_queries_are_answered_from_memory(monkeypatch) -> None:
+    from matdiff.web import app as web
+    calls = []
+    real = web.api.derivative
+    monkeypatch.setattr(web.api, "derivative", lambda *a, **k: calls.append(a) or real(*a, **k))
+    local = TestClient(web.create_app())
+    first = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
+    again = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
+    other = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "A"}).json()
+    assert first == again and other != first and len(calls) == 2

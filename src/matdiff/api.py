@@ -140,6 +140,10 @@ def evaluate(expr: str | Node, values: Mapping[str, Any]) -> np.ndarray:
     return run(node, context([node], values))
 
 
+def _as_list(steps: list[str] | str) -> list[str]:
+    return steps if isinstance(steps, list) else [steps]
+
+
 def _checked(expr: object) -> Node:
     if not isinstance(expr, Node):
         raise MatdiffError(f"expected an expression (text or Expr), got {type(expr).__name__}")
@@ -226,7 +230,7 @@ class Derivative(_Derivative):
         return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
                 "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
                 "kron_layout": None if k is None else k.layout,
-                "explain": shown(lambda: [s.text() for s in self.explain().steps]),
+                "explain": _as_list(shown(lambda: [s.text() for s in self.explain().steps])),
                 "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
 
     evaluate = guarded(_Derivative.evaluate)

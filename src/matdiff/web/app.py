@@ -8,6 +8,7 @@ Errors on bad input are 422 responses carrying the message and the column.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -37,6 +38,9 @@ WAIT_SECONDS = 60.0
 #: each one's deadline measures its own work, not the others').
 RUNNING = 2
 _LIMITER: anyio.CapacityLimiter | None = None
+#: Answers kept per process, by request: derivation is a pure function of the query, so a
+#: repeated query (the page asks again as one edits, popular expressions) costs a lookup.
+CACHED = 1024
 
 
 class Query(BaseModel):
@@ -113,6 +117,8 @@ async def limited(work: Callable[[], T]) -> T:
 
 
 def create_app() -> FastAPI:
+    answers: dict[str, DerivativeResult] = {}
+    lock = threading.Lock()
     app = FastAPI(title="matdiff", version="0.1.0",
                   description="Derivatives of matrix expressions: matrix notation, index and "
                               "Kronecker forms, steps and numeric checks.")
@@ -163,7 +169,18 @@ def create_app() -> FastAPI:
     @app.post("/api/derivative", response_model=DerivativeResult,
               responses={422: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}})
     async def derivative(q: DerivativeQuery) -> DerivativeResult:
-        return await limited(lambda: _derive(q))
+        key = q.model_dump_json()
+        return answers.get(key) or await limited(lambda: _remember(key, q))
+
+    def _remember(key: str, q: DerivativeQuery) -> DerivativeResult:
+        """The answer, kept unless it failed (a time limit depends on the load); the
+        oldest kept answer makes room."""
+        answer = _derive(q)
+        with lock:
+            if len(answers) >= CACHED:
+                answers.pop(next(iter(answers)))
+            answers[key] = answer
+        return answer
 
     def _derive(q: DerivativeQuery) -> DerivativeResult:
         d = api.derivative(q.expr, wrt=q.wrt, order=q.order, shapes=_shapes(q), assume=q.assume)
