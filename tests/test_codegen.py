@@ -217,3 +217,22 @@ def test_structured_needs_a_factored_form() -> None:
         d.code(structured=True)
     with pytest.raises(matdiff.MatdiffError, match="NumPy"):
         matdiff.derivative("inv(X)", wrt="X").code("jax", structured=True)
+
+
+JIT = [(e, s, dm, w) for e, s, dm, w in TABLE] + [(e, TENSOR_SHAPES, {"X": "spd"}, w) for e, w, _ in TENSORS]
+
+
+@pytest.mark.skipif("jax" not in BACKENDS, reason="jax is not installed")
+@pytest.mark.parametrize("expr, shapes, domains, wrt", JIT, ids=[f"{c[0]} d/d{c[3]}" for c in JIT])
+def test_jax_code_jits(expr: str, shapes: dict, domains: dict, wrt: str) -> None:
+    """Generated JAX code runs under jax.jit (shape checks are static), with the same values."""
+    import jax
+    d = matdiff.derivative(expr, wrt=wrt, shapes=shapes)
+    try:
+        fn = d.compile("jax")
+    except matdiff.MatdiffError as e:
+        if "has no" in str(e) or "zero" in str(e):
+            pytest.skip(str(e))
+        raise
+    values = draw(shapes, domains, np.random.default_rng(17))
+    assert np.allclose(np.asarray(jax.jit(fn)(**values)), d.evaluate(values), rtol=1e-7, atol=1e-9)

@@ -69,10 +69,13 @@ class IndexContext:
     and a name for a subexpression kept whole."""
 
     def __init__(self, lower: Callable[[Node, tuple[str, ...]], Terms],
-                 fresh: Callable[[], str], name: Callable[[Node], str]) -> None:
+                 fresh: Callable[[], str], name: Callable[[Node], str],
+                 register: Callable[[str, Node], str] = lambda text, node: text) -> None:
         self.lower = lower
         self.fresh = fresh
         self.name = name
+        #: ``register(text, node)``: a factor shown as ``text`` whose value is ``node``.
+        self.register = register
 
 
 #: ``rule(node, indices, ctx) -> Terms``: the entry ``node[indices]`` in index form.

@@ -75,7 +75,12 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
             return single(name(node), idx)
         return node.op.index(node, idx, ctx)
 
-    ctx = IndexContext(go, lambda: next(fresh_names), name)
+    def register(text: str, node: Node) -> str:
+        if named is not None:
+            named[text] = node
+        return text
+
+    ctx = IndexContext(go, lambda: next(fresh_names), name, register)
     terms = go(form, out_idx)
     if len(terms) > MAX_TERMS:
         raise LimitError(f"the index form has {len(terms):,} terms; the limit is {MAX_TERMS:,}")

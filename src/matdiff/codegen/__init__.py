@@ -80,17 +80,25 @@ def compile_source(text: str, name: str) -> Callable[..., Any]:
 
 
 def tensor_from_jvp(jvp: Callable[..., Any], args: Sequence[Any], x_shape: tuple[int, ...],
-                    count: int) -> np.ndarray:
+                    count: int) -> Any:
     """The derivative tensor from a multilinear function of ``count`` directions,
-    evaluated on every combination of basis directions (layout S_out + S_in × count)."""
+    evaluated on every combination of basis directions (layout S_out + S_in × count),
+    in the arrays' own library (so that generated JAX code still traces under jit)."""
     n = int(np.prod(x_shape))
-    basis = np.eye(n).reshape((n,) + x_shape)
-    if any(type(a).__module__.startswith("torch") for a in args):
+    module = next((type(a).__module__.split(".")[0] for a in args
+                   if type(a).__module__.split(".")[0] in ("jax", "jaxlib", "torch")), "numpy")
+    if module == "torch":
         import torch
-        basis = torch.from_numpy(basis)  # type: ignore[assignment]
-    out = []
-    for index in np.ndindex(*(n,) * count):
-        out.append(np.asarray(jvp(*args, *[basis[i] for i in index]), dtype=float))
-    stacked = np.stack(out).reshape((n,) * count + out[0].shape)
-    moved = np.moveaxis(stacked, list(range(count)), list(range(-count, 0)))
-    return moved.reshape(out[0].shape + x_shape * count)
+        xp: Any = torch
+        basis = torch.eye(n, dtype=torch.float64).reshape((n,) + x_shape)
+        move = torch.movedim
+    elif module in ("jax", "jaxlib"):
+        import jax.numpy as jnp
+        xp, basis, move = jnp, jnp.eye(n).reshape((n,) + x_shape), jnp.moveaxis
+    else:
+        xp, basis, move = np, np.eye(n).reshape((n,) + x_shape), np.moveaxis
+    out = [xp.asarray(jvp(*args, *[basis[i] for i in index])) for index in np.ndindex(*(n,) * count)]
+    shape = tuple(out[0].shape)
+    stacked = xp.stack(out).reshape((n,) * count + shape)
+    moved = move(stacked, list(range(count)), list(range(-count, 0)))
+    return moved.reshape(shape + x_shape * count)

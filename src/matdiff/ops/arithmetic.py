@@ -129,12 +129,16 @@ def _index_sum(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 
 def _index_div(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
-    scale_by = "1/" + ctx.name(node.args[1])
+    b = node.args[1]
+    scale_by = ctx.register("1/" + ctx.name(b), div(const(1.0), b))  # type: ignore[arg-type]
     return times(ctx.lower(node.args[0], idx), single(scale_by))
 
 
 def _index_ediv(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
-    return times(ctx.lower(node.args[0], idx), single(f"(1./{ctx.name(node.args[1])})", idx))
+    b = node.args[1]
+    recip = ediv(fill(const(1.0), b.shape), b)
+    return times(ctx.lower(node.args[0], idx),
+                 single(ctx.register(f"(1./{ctx.name(b)})", recip), idx))  # type: ignore[arg-type]
 
 
 # --- Kronecker forms: vec(node) = K vec(dX) ------------------------------------
