@@ -87,6 +87,8 @@ def tensor_from_jvp(jvp: Callable[..., Any], args: Sequence[Any], x_shape: tuple
     n = int(np.prod(x_shape))
     module = next((type(a).__module__.split(".")[0] for a in args
                    if type(a).__module__.split(".")[0] in ("jax", "jaxlib", "torch")), "numpy")
+    basis: Any
+    move: Any
     if module == "torch":
         import torch
         xp: Any = torch

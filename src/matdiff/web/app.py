@@ -170,7 +170,8 @@ def create_app() -> FastAPI:
               responses={422: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}})
     async def derivative(q: DerivativeQuery) -> DerivativeResult:
         key = q.model_dump_json()
-        return answers.get(key) or await limited(lambda: _remember(key, q))
+        kept = answers.get(key)
+        return kept if kept is not None else await limited(lambda: _remember(key, q))
 
     def _remember(key: str, q: DerivativeQuery) -> DerivativeResult:
         """The answer, kept unless it failed (a time limit depends on the load); the
