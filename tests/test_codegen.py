@@ -236,3 +236,20 @@ def test_jax_code_jits(expr: str, shapes: dict, domains: dict, wrt: str) -> None
         raise
     values = draw(shapes, domains, np.random.default_rng(17))
     assert np.allclose(np.asarray(jax.jit(fn)(**values)), d.evaluate(values), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("expr, wrt", [("logdet(X)", "X"), ("tr(X*X*X*X)", "X"), ("x'*A*x*x'*x", "x")])
+def test_third_order_tensors_and_contractions(expr: str, wrt: str) -> None:
+    """Order 3 from the index form; contract(D1, D2) sums D2 against the last block, D1
+    against the one before."""
+    d = matdiff.derivative(expr, wrt=wrt, order=3, shapes=TENSOR_SHAPES)
+    rng = np.random.default_rng(12)
+    values = draw(TENSOR_SHAPES, {"X": "spd"}, rng)
+    want = d.evaluate(values)
+    assert np.allclose(d.compile()(**values), want)
+    t = d.compile(structured=True)(**values)
+    assert np.allclose(np.asarray(t), want)
+    d1, d2 = (rng.standard_normal(np.shape(values[wrt])) for _ in range(2))
+    k = np.ndim(values[wrt])
+    assert np.allclose(np.asarray(t.contract(d1, d2)),
+                       np.tensordot(np.tensordot(want, d2, axes=k), d1, axes=k))
