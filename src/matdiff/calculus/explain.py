@@ -21,7 +21,7 @@ from ..ops import arithmetic as ar
 from ..render.text import to_latex, to_text
 from ..simplify import simplify
 from .jacobian import substitute
-from .linearize import linearize
+from .linearize import differentials
 from .transpose import transpose
 
 
@@ -68,7 +68,8 @@ def explain(expr: Node, x: Node) -> Explanation:
     """The derivation of df and, for a scalar f, of ∂f/∂X."""
     f = simplify(expr)
     dx = hole(x.attr, x.shape)
-    order = [n for n in f.walk() if n.args and linearize(n, x, dx) is not None]
+    tangent = differentials(f, x, dx)
+    order = [n for n in f.walk() if n.args and tangent[n] is not None]
     names = {n: var(f"U{k}", n.shape) for k, n in enumerate(order, 1)}
     names[f] = var("f" if f.shape.is_scalar else "F", f.shape)
     diffs = {n: hole(str(names[n].attr), n.shape) for n in order}
@@ -84,7 +85,7 @@ def explain(expr: Node, x: Node) -> Explanation:
         d_local = n.op.jvp(local, tangents) if n.op.jvp else None  # type: ignore[misc]
         d_local = substitute(d_local, local, names[n]) if d_local is not None else const(0.0)
         meaning[names[n]] = n
-        meaning[diffs[n]] = linearize(n, x, dx)  # type: ignore[assignment]
+        meaning[diffs[n]] = tangent[n]  # type: ignore[assignment]
         steps.append(Step("definition", names[n], local))
         steps.append(Step(f"d of {n.op.name}", diffs[n], simplify(d_local)))
     if not f.shape.is_scalar or not order:
@@ -114,7 +115,7 @@ def _reverse(f: Node, x: Node, dx: Node, order: list[Node], names: dict[Node, No
     """Cotangents from f back to X: Gk = ∂f/∂Uk, each collected from its users."""
     steps: list[Step] = []
     df = hole("f", f.shape)
-    meaning[df] = linearize(f, x, dx)  # type: ignore[assignment]
+    meaning[df] = differentials(f, x, dx)[f]  # type: ignore[assignment]
     grads = {n: var(f"G{k}", n.shape) for k, n in enumerate(order, 1)}
     grads[f] = const(1.0)
     actual: dict[Node, Node | None] = {f: const(1.0)}

@@ -10,6 +10,11 @@ def linearize(root: Node, wrt: Node, direction: Node) -> Node | None:
     Each op's ``jvp`` rule gives its differential from its arguments'
     differentials (``d(AB) = dA B + A dB`` …); nodes are visited children first.
     """
+    return differentials(root, wrt, direction)[root]
+
+
+def differentials(root: Node, wrt: Node, direction: Node) -> dict[Node, Node | None]:
+    """The differential of every subexpression of ``root`` (None where zero), in one pass."""
     tangents: dict[Node, Node | None] = {}
     for node in root.walk():
         if node.op is VAR:
@@ -19,4 +24,4 @@ def linearize(root: Node, wrt: Node, direction: Node) -> Node | None:
         else:
             ts = [tangents[a] for a in node.args]
             tangents[node] = None if all(t is None for t in ts) else node.op.jvp(node, ts)
-    return tangents[root]
+    return tangents
