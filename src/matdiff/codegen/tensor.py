@@ -80,11 +80,11 @@ def tensor_terms(terms: Terms, axes: Sequence[str], named: dict[str, Node]) -> l
     return out
 
 
-def _value(term: TensorTerm, args: Sequence[str], xp: str, coef: bool = True) -> str:
+def _value(term: TensorTerm, args: Sequence[str], xp: str) -> str:
     """``c * einsum(specs -> present)``, broadcast to the view's axes by ``None``s."""
     scalars = [a for a, s in zip(args, term.specs) if not s]
     arrays = [(a, s) for a, s in zip(args, term.specs) if s]
-    parts = [format_number(term.coef)] if coef and term.coef != 1.0 else []
+    parts = [format_number(term.coef)] if term.coef not in (1.0, -1.0) else []
     parts += scalars
     letters = "".join(s for _, s in arrays)
     if arrays and len(set(letters)) == len(letters):
@@ -94,7 +94,8 @@ def _value(term: TensorTerm, args: Sequence[str], xp: str, coef: bool = True) ->
         product = f"{xp}.einsum('{spec}', {', '.join(a for a, _ in arrays)}" + \
             (", optimize=True)" if len(arrays) > 1 and xp == "np" else ")")
         parts.append(_broadcast(product, term.present, term.unique))
-    return " * ".join(parts) or "1.0"
+    product = " * ".join(parts) or "1.0"
+    return "-" + product if term.coef == -1.0 else product
 
 
 def _broadcast(array: str, spec: str, unique: str) -> str:
