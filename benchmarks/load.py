@@ -69,23 +69,24 @@ async def client(url: str, jobs: asyncio.Queue, results: list, deadline: float) 
     async with httpx.AsyncClient(timeout=60) as http:
         while time.monotonic() < deadline:
             try:
-                body = jobs.get_nowait()
+                kind, body = jobs.get_nowait()
             except asyncio.QueueEmpty:
                 return
             t0 = time.perf_counter()
             try:
                 r = await http.post(url + "/api/derivative", json=body)
-                results.append((r.status_code, time.perf_counter() - t0))
+                results.append((r.status_code, time.perf_counter() - t0, kind))
             except httpx.HTTPError as e:
-                results.append((type(e).__name__, time.perf_counter() - t0))
+                results.append((type(e).__name__, time.perf_counter() - t0, kind))
 
 
 async def run(url: str, clients: int, requests: int, seconds: float, unique: bool) -> list:
     rng = random.Random(0)
     jobs: asyncio.Queue = asyncio.Queue()
     for k in range(requests):
-        body = rng.choice(VALID) if rng.random() < 0.6 else rng.choice(HOSTILE)
-        jobs.put_nowait(distinct(body, k) if unique else body)
+        kind = "valid" if rng.random() < 0.6 else "hostile"
+        body = rng.choice(VALID if kind == "valid" else HOSTILE)
+        jobs.put_nowait((kind, distinct(body, k) if unique else body))
     results: list = []
     deadline = time.monotonic() + seconds
     await asyncio.gather(*(client(url, jobs, results, deadline) for _ in range(clients)))
@@ -122,14 +123,17 @@ def main() -> int:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
-    statuses = Counter(s for s, _ in results)
-    latencies = sorted(t for _, t in results)
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e3  # noqa: E731
+    statuses = Counter(s for s, _, _ in results)
     errors = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
     print(f"{len(results)} requests from {args.clients} clients in {wall:.1f} s "
-          f"({len(results) / wall:.0f}/s)")
+          f"({len(results) / wall:.0f}/s){', all distinct' if args.distinct else ''}")
     print("statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items(), key=str)))
-    print(f"latency p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms, max {latencies[-1] * 1e3:.0f} ms")
+    for kind in ("all", "valid", "hostile"):
+        times = sorted(t for _, t, k in results if kind in ("all", k))
+        if times:
+            p = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1e3  # noqa: E731
+            print(f"latency ({kind}, {len(times)}): p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms, "
+                  f"max {times[-1] * 1e3:.0f} ms")
     print(f"server errors (5xx): {errors}; "
           f"answering afterwards: {'yes' if alive else 'NO'}")
     return 0 if errors == 0 and alive and not any(isinstance(s, str) for s in statuses) else 1

@@ -105,3 +105,18 @@ def test_repeated_queries_are_answered_from_memory(monkeypatch) -> None:
     again = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
     other = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "A"}).json()
     assert first == again and other != first and len(calls) == 2
+
+
+def test_work_past_the_fast_lane_is_finished_in_the_slow_lane(monkeypatch) -> None:
+    from matdiff.web import app as web
+    monkeypatch.setattr(web, "FAST_SECONDS", 0.0)
+    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    assert r.status_code == 200 and r.json()["text"] == "(A' + A)*x"
+
+
+def test_work_past_both_lanes_is_a_clear_refusal(monkeypatch) -> None:
+    from matdiff.web import app as web
+    monkeypatch.setattr(web, "FAST_SECONDS", 0.0)
+    monkeypatch.setattr(web, "REQUEST_SECONDS", 0.0)
+    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    assert r.status_code == 422 and "time budget" in r.json()["error"]

@@ -43,3 +43,7 @@ class DomainError(MatdiffError):
 
 class LimitError(MatdiffError):
     """The input or a result is larger than the engine's limits allow."""
+
+
+class TimeLimitError(LimitError):
+    """The work ran past the deadline set around it (a server's per-request budget)."""

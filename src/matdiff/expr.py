@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
 
 from .dims import SCALAR, Dim, Shape, Unifier
-from .errors import LimitError, ShapeError
+from .errors import ShapeError, TimeLimitError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,7 +126,7 @@ def check_time() -> None:
     """Stop work past the current deadline (set by a server around each request)."""
     deadline = DEADLINE.get()
     if deadline is not None and time.monotonic() > deadline:
-        raise LimitError("the computation ran out of its time budget")
+        raise TimeLimitError("the computation ran out of its time budget")
 
 
 def apply(op: Op, args: Sequence[Node], attr: Hashable = None, unifier: Unifier | None = None) -> Node:

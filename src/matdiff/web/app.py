@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from .. import api
 from ..check import check
-from ..errors import MatdiffError, ShapeError
+from ..errors import MatdiffError, ShapeError, TimeLimitError
 from ..expr import DEADLINE
 from ..syntax import MAX_LENGTH
 from ..syntax.parser import ARITY, shape_from_text, shape_by_letter
@@ -34,10 +34,14 @@ REQUEST_SECONDS = 5.0
 #: A request still unanswered this long after it was received gets a 503 (it waits for a
 #: worker thread first; the engine's own deadline starts when the work does).
 WAIT_SECONDS = 60.0
-#: Derivations running at once in one server process (the rest wait their turn, so that
-#: each one's deadline measures its own work, not the others').
+#: Two lanes per server process, so that heavy requests never hold up light ones: every
+#: request first runs in the fast lane (RUNNING at once) with FAST_SECONDS to finish;
+#: one that needs longer starts again in the slow lane (SLOW_RUNNING at once) with
+#: REQUEST_SECONDS. The rest wait their turn, so each deadline measures its own work.
 RUNNING = 2
-_LIMITER: anyio.CapacityLimiter | None = None
+FAST_SECONDS = 0.3
+SLOW_RUNNING = 1
+_LANES: dict[str, anyio.CapacityLimiter] = {}
 #: Answers kept per process, by request: derivation is a pure function of the query, so a
 #: repeated query (the page asks again as one edits, popular expressions) costs a lookup.
 CACHED = 1024
@@ -104,16 +108,23 @@ def _variables(node: Any) -> list[Variable]:
 
 async def limited(work: Callable[[], T]) -> T:
     """Run ``work`` in a worker thread under a deadline the engine checks as it builds and
-    walks expressions (so the thread itself stops: a LimitError, 422); should it not
-    stop in time, the client gets a 503 anyway."""
-    def bounded() -> T:
-        DEADLINE.set(time.monotonic() + REQUEST_SECONDS)
-        return work()
-    global _LIMITER
-    if _LIMITER is None:
-        _LIMITER = anyio.CapacityLimiter(RUNNING)
+    walks expressions (so the thread itself stops: a LimitError, 422): in the fast lane
+    first, then, if it needs more time, in the slow lane. Should no answer come within
+    WAIT_SECONDS, the client gets a 503 anyway."""
+    def bounded(seconds: float) -> Callable[[], T]:
+        def run() -> T:
+            DEADLINE.set(time.monotonic() + seconds)
+            return work()
+        return run
+    if not _LANES:
+        _LANES.update(fast=anyio.CapacityLimiter(RUNNING), slow=anyio.CapacityLimiter(SLOW_RUNNING))
     with anyio.fail_after(WAIT_SECONDS):
-        return await anyio.to_thread.run_sync(bounded, abandon_on_cancel=True, limiter=_LIMITER)
+        try:
+            return await anyio.to_thread.run_sync(bounded(FAST_SECONDS), abandon_on_cancel=True,
+                                                  limiter=_LANES["fast"])
+        except TimeLimitError:
+            return await anyio.to_thread.run_sync(bounded(REQUEST_SECONDS), abandon_on_cancel=True,
+                                                  limiter=_LANES["slow"])
 
 
 def create_app() -> FastAPI:
