@@ -253,3 +253,14 @@ def test_third_order_tensors_and_contractions(expr: str, wrt: str) -> None:
     k = np.ndim(values[wrt])
     assert np.allclose(np.asarray(t.contract(d1, d2)),
                        np.tensordot(np.tensordot(want, d2, axes=k), d1, axes=k))
+
+
+def test_singular_points_are_refused_by_both() -> None:
+    """The gradient of det is det(X)·inv(X)': at a singular X (here rank one) evaluate()
+    refuses with a DomainError and the generated code with NumPy's LinAlgError."""
+    d = matdiff.derivative("det(x*y')", wrt="x", shapes={"x": (3,), "y": (3,)})
+    values = {"x": np.arange(1.0, 4.0), "y": np.ones(3)}
+    with pytest.raises(matdiff.DomainError):
+        d.evaluate(values)
+    with pytest.raises(np.linalg.LinAlgError):
+        d.compile()(**values)
