@@ -23,7 +23,7 @@ EXAMPLES: dict[str, list[str]] = {
     "factor": ["A*x + B*x", "x'*A + x'*B", "2*x - 2*y", "A*B*X - A*X", "-3*A + 3*B"],
     "norm2-squared": ["norm2(A*x)^2", "norm2(A)^2"],
     "chain": ["A*inv(A)*B", "inv(A)*A", "A'*inv(A)'*B", "A*A", "A^2*A*B", "(A*B)*(A*B)",
-              "A*diag(x)*diag(y)*B"],
+              "A*diag(x)*diag(y)*B", "A*matrix(0)*B", "A*diag(vector(0))*diag(y)*B"],
     "transpose-power": ["(A^3)'"],
     "expand-to-collect": ["A*(B + X) + A*B", "(A + B)*x - B*x", "A*(2*eye + A) + A*A"],
     "diag-sum": ["diag(x) + diag(y)", "2*diag(x) - diag(y) + A"],
@@ -85,3 +85,14 @@ def test_simplify_is_independent_of_term_order() -> None:
     values = _values()
     assert np.allclose(matdiff.evaluate(a, values), matdiff.evaluate(b, values))
     assert len(str(a)) == len(str(b))
+
+
+def test_zero_diagonal_in_a_chain_makes_the_product_zero() -> None:
+    """diag(0)*diag(b) is zero (a fuzz run found the chain rule keeping a None there)."""
+    from matdiff.expr import const
+    from matdiff.ops import arithmetic as ar
+    from matdiff.ops import linalg as la
+    from matdiff.simplify import simplify
+    x, a = matdiff.parse("x"), matdiff.parse("A")
+    n = ar.mul(ar.mul(la.diag(ar.fill(const(0.0), x.shape)), la.diag(x)), a)
+    assert simplify(n) == ar.fill(const(0.0), n.shape)

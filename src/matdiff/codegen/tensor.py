@@ -87,7 +87,7 @@ def _value(term: TensorTerm, args: Sequence[str], xp: str) -> str:
     parts = [format_number(term.coef)] if term.coef not in (1.0, -1.0) else []
     parts += scalars
     letters = "".join(s for _, s in arrays)
-    if arrays and len(set(letters)) == len(letters):
+    if arrays and len(set(letters)) == len(letters) and set(letters) <= set(term.unique):
         parts += [_broadcast(a, s, term.unique) for a, s in arrays]
     elif arrays:
         spec = ",".join(s for _, s in arrays) + "->" + term.present

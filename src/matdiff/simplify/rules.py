@@ -182,16 +182,21 @@ def _inverse_pair(a: Node, b: Node) -> bool:
 
 def _chain(n: Node) -> Node | None:
     """A product chain, left-associated: X*inv(X) = I, I*A = A, X^j*X^k = X^(j+k),
-    diag(a)*diag(b) = diag(a.*b)."""
+    diag(a)*diag(b) = diag(a.*b), and a zero factor makes the product zero."""
     if n.op is not ar.MATMUL:
         return None
     out: list[Node] = []
     for f in ar.chain_factors(n):
+        if f.op is ar.FILL and const_value(f.args[0]) == 0.0:
+            return ar.fill(const(0.0), n.shape)
         if out and _inverse_pair(out[-1], f):
             out.pop()
         elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
                 and out[-1].shape.is_matrix:
-            out.append(la.diag(ar.had(out.pop().args[0], f.args[0])))  # type: ignore[arg-type]
+            both = ar.had(out.pop().args[0], f.args[0])
+            if both is None:
+                return ar.fill(const(0.0), n.shape)  # diag(0)*diag(b) = 0: so is the product
+            out.append(la.diag(both))  # type: ignore[arg-type]
         elif out and f.shape.is_matrix and _power(out[-1])[0] == _power(f)[0] \
                 and out[-1].shape.is_matrix:
             base, j = _power(out.pop())
