@@ -135,11 +135,23 @@ def _lower_logdet(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nda
     return logabs
 
 
+#: inv refuses a matrix whose 1-norm condition number exceeds this (about 1/(100·eps)):
+#: singular to working precision, where LAPACK may still return an "inverse" of noise.
+MAX_CONDITION = 1 / (100 * np.finfo(float).eps)
+
+
 def _lower_inv(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    """inv(X), refusing singular X, also when rounding hides the singularity
+    (‖X‖₁·‖inv(X)‖₁ is the 1-norm condition number)."""
     try:
-        return np.linalg.inv(vals[0])
+        out = np.linalg.inv(vals[0])
     except np.linalg.LinAlgError:
         raise DomainError("inv of a singular matrix") from None
+    condition = np.abs(vals[0]).sum(axis=-2).max(axis=-1) * np.abs(out).sum(axis=-2).max(axis=-1)
+    if not np.all(condition <= MAX_CONDITION):
+        raise DomainError(f"inv of a matrix singular to working precision (condition number "
+                          f"{np.max(condition):.1e})")
+    return out
 
 
 def _lower_softmax(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
