@@ -120,3 +120,12 @@ def test_work_past_both_lanes_is_a_clear_refusal(monkeypatch) -> None:
     monkeypatch.setattr(web, "REQUEST_SECONDS", 0.0)
     r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
     assert r.status_code == 422 and "time budget" in r.json()["error"]
+
+
+def test_a_full_slow_lane_turns_long_work_away(monkeypatch) -> None:
+    from matdiff.web import app as web
+    monkeypatch.setattr(web, "FAST_SECONDS", 0.0)
+    monkeypatch.setattr(web, "SLOW_WAITING", 0)
+    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    assert r.status_code == 429 and r.headers["retry-after"] == str(web.RETRY_AFTER)
+    assert "busy" in r.json()["error"]

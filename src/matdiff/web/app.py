@@ -41,7 +41,15 @@ WAIT_SECONDS = 60.0
 RUNNING = 2
 FAST_SECONDS = 0.3
 SLOW_RUNNING = 1
+#: Requests the slow lane lets wait; past that, long work is turned away at once with a
+#: 429 and Retry-After (the server is saturated), rather than queued past WAIT_SECONDS.
+SLOW_WAITING = 8
+RETRY_AFTER = 10
 _LANES: dict[str, anyio.CapacityLimiter] = {}
+
+
+class Busy(Exception):
+    """The slow lane is full: try again later."""
 #: Answers kept per process, by request: derivation is a pure function of the query, so a
 #: repeated query (the page asks again as one edits, popular expressions) costs a lookup.
 CACHED = 1024
@@ -123,6 +131,8 @@ async def limited(work: Callable[[], T]) -> T:
             return await anyio.to_thread.run_sync(bounded(FAST_SECONDS), abandon_on_cancel=True,
                                                   limiter=_LANES["fast"])
         except TimeLimitError:
+            if _LANES["slow"].statistics().tasks_waiting >= SLOW_WAITING:
+                raise Busy from None
             return await anyio.to_thread.run_sync(bounded(REQUEST_SECONDS), abandon_on_cancel=True,
                                                   limiter=_LANES["slow"])
 
@@ -154,6 +164,13 @@ def create_app() -> FastAPI:
                        kind="LimitError", position=None)
         return JSONResponse(status_code=503, content=body.model_dump())
 
+    @app.exception_handler(Busy)
+    async def busy(request: Request, e: Busy) -> JSONResponse:
+        body = Problem(error=f"the server is busy with long derivations; try again in {RETRY_AFTER} s",
+                       kind="Busy", position=None)
+        return JSONResponse(status_code=429, content=body.model_dump(),
+                            headers={"Retry-After": str(RETRY_AFTER)})
+
     @app.exception_handler(Exception)
     async def defect(request: Request, e: Exception) -> JSONResponse:
         body = Problem(error="internal error", kind=type(e).__name__, position=None)
@@ -178,7 +195,8 @@ def create_app() -> FastAPI:
             return [Variable(name=n, kind=_kind(shape_by_letter(n)), shape="") for n in names]
 
     @app.post("/api/derivative", response_model=DerivativeResult,
-              responses={422: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}})
+              responses={422: {"model": Problem}, 413: {"model": Problem}, 429: {"model": Problem},
+                         503: {"model": Problem}})
     async def derivative(q: DerivativeQuery) -> DerivativeResult:
         key = q.model_dump_json()
         kept = answers.get(key)
@@ -186,7 +204,10 @@ def create_app() -> FastAPI:
 
     def _remember(key: str, q: DerivativeQuery) -> DerivativeResult:
         """The answer, kept unless it failed (a time limit depends on the load); the
-        oldest kept answer makes room."""
+        oldest kept answer makes room. (Kept meanwhile by a request ahead in line?)"""
+        kept = answers.get(key)
+        if kept is not None:
+            return kept
         answer = _derive(q)
         with lock:
             if len(answers) >= CACHED:
