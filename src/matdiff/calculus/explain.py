@@ -90,7 +90,7 @@ def explain(expr: Node, x: Node) -> Explanation:
         steps.append(Step(f"d of {n.op.name}", diffs[n], simplify(d_local)))
     if not f.shape.is_scalar or not order:
         return Explanation(steps, meaning)
-    steps += _reverse(f, x, dx, order, names, diffs, meaning)
+    steps += _reverse(f, x, dx, tangent[f], order, names, diffs, meaning)
     return Explanation(steps, meaning)
 
 
@@ -110,12 +110,13 @@ def _local_vjp(n: Node, i: int, direction: Node, cotangent: Node) -> Node | None
     return None if lin is None else transpose(lin, direction, cotangent)
 
 
-def _reverse(f: Node, x: Node, dx: Node, order: list[Node], names: dict[Node, Node],
-             diffs: dict[Node, Node], meaning: dict[Node, Node]) -> list[Step]:
-    """Cotangents from f back to X: Gk = ∂f/∂Uk, each collected from its users."""
+def _reverse(f: Node, x: Node, dx: Node, df_value: Node | None, order: list[Node],
+             names: dict[Node, Node], diffs: dict[Node, Node], meaning: dict[Node, Node]) -> list[Step]:
+    """Cotangents from f back to X: Gk = ∂f/∂Uk, each collected from its users (df_value
+    is df itself, in dX)."""
     steps: list[Step] = []
     df = hole("f", f.shape)
-    meaning[df] = differentials(f, x, dx)[f]  # type: ignore[assignment]
+    meaning[df] = df_value  # type: ignore[assignment]
     grads = {n: var(f"G{k}", n.shape) for k, n in enumerate(order, 1)}
     grads[f] = const(1.0)
     actual: dict[Node, Node | None] = {f: const(1.0)}

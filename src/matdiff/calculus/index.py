@@ -56,12 +56,15 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
     with_holes = _depends(form)
     fresh_names = (c if k == 0 else f"{c}{k}" for k in count() for c in FREE)
 
+    def register(text: str, node: Node) -> str:
+        if named is not None:
+            named[text] = node
+        return text
+
     def name(node: Node) -> str:
         text = to_text(node, share=False)
         text = text if node.op is VAR or node.op is CONST or _is_call(text) else f"({text})"
-        if named is not None and node not in with_holes:
-            named[text] = node
-        return text
+        return text if node in with_holes else register(text, node)
 
     def go(node: Node, idx: tuple[str, ...]) -> Terms:
         if node.op is HOLE:
@@ -74,11 +77,6 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
                 (node not in with_holes and node.op not in _STRUCTURAL):
             return single(name(node), idx)
         return node.op.index(node, idx, ctx)
-
-    def register(text: str, node: Node) -> str:
-        if named is not None:
-            named[text] = node
-        return text
 
     ctx = IndexContext(go, lambda: next(fresh_names), name, register)
     terms = go(form, out_idx)
