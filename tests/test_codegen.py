@@ -256,11 +256,35 @@ def test_third_order_tensors_and_contractions(expr: str, wrt: str) -> None:
 
 
 def test_singular_points_are_refused_by_both() -> None:
-    """The gradient of det is det(X)·inv(X)': at a singular X (here rank one) evaluate()
-    refuses with a DomainError and the generated code with NumPy's LinAlgError."""
-    d = matdiff.derivative("det(x*y')", wrt="x", shapes={"x": (3,), "y": (3,)})
+    """inv at a singular X (here rank one): evaluate() refuses with a DomainError and the
+    generated code with NumPy's LinAlgError."""
+    d = matdiff.derivative("tr(inv(x*y'))", wrt="x", shapes={"x": (3,), "y": (3,)})
     values = {"x": np.arange(1.0, 4.0), "y": np.ones(3)}
     with pytest.raises(matdiff.DomainError):
         d.evaluate(values)
     with pytest.raises(np.linalg.LinAlgError):
         d.compile()(**values)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_det_gradient_is_the_adjugate_also_at_singular_points(backend: str) -> None:
+    """∂det(X)/∂X = adj(X)', defined at a singular X: det(x*y') is 0 for every x, so its
+    gradient is 0; at a rank-deficient X the cofactors are exact."""
+    d = matdiff.derivative("det(x*y')", wrt="x", shapes={"x": (3,), "y": (3,)})
+    values = {"x": np.arange(1.0, 4.0), "y": np.ones(3)}
+    assert np.allclose(d.evaluate(values), 0.0)
+    g = matdiff.derivative("det(X)", wrt="X")
+    assert str(g) == "adj(X)'"
+    x = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    cofactors = np.array([[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]])
+    assert np.allclose(g.evaluate({"X": x}), cofactors)
+    out = g.compile(backend)(X=_to_backend(backend, x))
+    assert np.allclose(np.asarray(out), cofactors)
+
+
+def _to_backend(backend: str, x: np.ndarray) -> object:
+    """An array of the backend's own kind (torch code takes tensors)."""
+    if backend == "torch":
+        import torch
+        return torch.tensor(x)
+    return x

@@ -105,3 +105,18 @@ def test_numpy_integer_sizes_are_accepted() -> None:
     import numpy as np
     d = matdiff.derivative("x'*x", wrt="x", shapes={"x": (np.int64(3),)})
     assert d.evaluate({"x": np.ones(3)}).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_defect_is_not_reported_as_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception inside the engine (here an injected ZeroDivisionError) comes out as
+    InternalError, which is not a MatdiffError: a test that only bad-input errors escape
+    can fail."""
+    import matdiff.api
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("injected")
+    monkeypatch.setattr(matdiff.api, "_parse", broken)
+    with pytest.raises(matdiff.InternalError) as e:
+        matdiff.derivative("x'*x", wrt="x")
+    assert not isinstance(e.value, matdiff.MatdiffError)
+    assert isinstance(e.value.__cause__, ZeroDivisionError)

@@ -74,7 +74,7 @@ def test_explanation_latex() -> None:
     ("norm2(X'*W)^2", "W", 1, r"\frac{\partial f}{\partial W} = 2 X {X}^{\top} W"),
     ("tr(A*X*B)", "X", 1, r"\frac{\partial f}{\partial X} = {A}^{\top} {B}^{\top}"),
     ("x'*A*x", "x", 1, r"\frac{\partial f}{\partial x} = \left({A}^{\top} + A\right) x"),
-    ("det(X)", "X", 1, r"\frac{\partial f}{\partial X} = \det\left(X\right) {{X}^{-1}}^{\top}"),
+    ("det(X)", "X", 1, r"\frac{\partial f}{\partial X} = {\operatorname{adj}\left(X\right)}^{\top}"),
     ("x'*A*x", "x", 2, r"\frac{\partial^{2} f}{\partial x \partial x} = {A}^{\top} + A"),
 ])
 def test_latex_golden(expr: str, wrt: str, order: int, latex: str) -> None:

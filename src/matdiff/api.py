@@ -12,7 +12,7 @@ from .calculus.derivative import Derivative as _Derivative
 from .calculus.differential import Differential
 from .codegen import compile_source, inputs_of, source, tensor_from_jvp, tensor_source
 from .codegen.tensor import TensorTerm, tensor_terms
-from .errors import LimitError, MatdiffError
+from .errors import InternalError, LimitError, MatdiffError
 from .evaluate import as_array, context, run
 from .expr import Node, const, var
 from .ops.arithmetic import inner, mul
@@ -25,13 +25,11 @@ Assumptions = Mapping[str, str]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class InternalError(MatdiffError):
-    """A defect of the engine, reported as a MatdiffError rather than a traceback."""
-
-
 def guarded(fn: F) -> F:
-    """Let only MatdiffError out: recursion or memory exhaustion become LimitError.
-    (Calling with arguments the signature does not take is the caller's TypeError.)"""
+    """Let only MatdiffError out for bad input: recursion or memory exhaustion become
+    LimitError; any other exception is a defect and comes out as ``InternalError`` (not a
+    MatdiffError). Calling with arguments the signature does not take is the caller's
+    TypeError."""
     signature = inspect.signature(fn)
 
     @functools.wraps(fn)
@@ -45,8 +43,8 @@ def guarded(fn: F) -> F:
             raise LimitError("the expression is too deeply nested") from None
         except MemoryError:
             raise LimitError("the computation needs more memory than is available") from None
-        except Exception as e:  # noqa: BLE001 — a defect must still not escape as a bare exception
-            raise InternalError(f"internal error ({type(e).__name__}: {e}); please report it") from e
+        except Exception as e:  # noqa: BLE001 — a defect, named as one
+            raise InternalError(f"a defect of matdiff ({type(e).__name__}: {e}); please report it") from e
     return wrapper  # type: ignore[return-value]
 
 

@@ -33,6 +33,10 @@ class ShapeError(MatdiffError):
     """Operands whose shapes do not fit the operator."""
 
 
+class ArityError(ShapeError):
+    """A function called with the wrong number (or kind) of arguments."""
+
+
 class UnknownNameError(MatdiffError):
     """A function or variable name the engine does not know."""
 
@@ -47,3 +51,8 @@ class LimitError(MatdiffError):
 
 class TimeLimitError(LimitError):
     """The work ran past the deadline set around it (a server's per-request budget)."""
+
+
+class InternalError(Exception):
+    """A defect of the engine, never bad input: deliberately *not* a ``MatdiffError``, so
+    that a caller (or a test) catching bad-input errors does not swallow a bug."""

@@ -54,6 +54,8 @@ class Op:
     #: For an op linear in a direction dX: K with vec(node) = K vec(dX), given the
     #: arguments' K (None where an argument has no dX); None when no such form is known.
     kron: KronRule | None = field(default=None)
+    #: Where the op is defined, in words (the function reference prints it).
+    domain: str = field(default="all real inputs")
 
     def __repr__(self) -> str:
         return self.name
@@ -91,9 +93,13 @@ class Node:
         return (self.op is other.op and self.attr == other.attr
                 and self.shape == other.shape and self.args == other.args)
 
+    def __str__(self) -> str:
+        """The node in the input language (it parses back)."""
+        printer = PRINTERS.get("text")
+        return printer(self) if printer is not None else f"<{self.op.name}>"
+
     def __repr__(self) -> str:
-        from .render.text import to_text  # display only; no stage depends on it
-        return f"Node({to_text(self)!r})"
+        return f"Node({str(self)!r})"
 
     def walk(self, into: Callable[[Node], bool] | None = None) -> Iterator[Node]:
         """Every distinct node of the DAG, children before parents (iterative); where
@@ -116,6 +122,11 @@ class Node:
     def variables(self) -> dict[str, Shape]:
         """The free variables and their shapes."""
         return {n.attr: n.shape for n in self.walk() if n.op is VAR}
+
+
+#: How nodes print: the renderer (a later stage) registers itself here, so that this
+#: module never imports it.
+PRINTERS: dict[str, Callable[[Node], str]] = {}
 
 
 #: A monotonic-clock deadline for the work of the current request (None: no limit).

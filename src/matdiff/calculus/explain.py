@@ -82,7 +82,7 @@ def explain(expr: Node, x: Node) -> Explanation:
     for n in order:
         local = ar.with_args(n, [shown(a) for a in n.args])
         tangents = [dx if a == x else diffs.get(a) for a in n.args]
-        d_local = n.op.jvp(local, tangents) if n.op.jvp else None  # type: ignore[misc]
+        d_local = n.op.jvp(local, tangents) if n.op.jvp else None
         d_local = substitute(d_local, local, names[n]) if d_local is not None else const(0.0)
         meaning[names[n]] = n
         meaning[diffs[n]] = tangent[n]  # type: ignore[assignment]
@@ -129,7 +129,7 @@ def _reverse(f: Node, x: Node, dx: Node, df_value: Node | None, order: list[Node
             steps.append(Step(f"∂f/∂{names[n].attr}, collected from its users", grads[n],
                               simplify(shown[n])))  # type: ignore[arg-type]
             if _is_cut(f, x, n):
-                steps.append(Step("Frobenius form", df, ar.inner(grads[n], diffs[n])))  # type: ignore[arg-type]
+                steps.append(Step("Frobenius form", df, ar.inner(grads[n], diffs[n])))
             if n.shape.is_matrix:
                 u, g, v = names[n].attr, grads[n].attr, x.attr
                 lu, lg, lv = latex_name(u), latex_name(g), latex_name(v)

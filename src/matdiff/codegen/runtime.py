@@ -9,6 +9,7 @@ import scipy.linalg
 import scipy.linalg.lapack
 
 from ..errors import LimitError
+from ..ops.linalg import adjugate as adj  # noqa: F401  (called by generated code)
 
 
 def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from scipy import special
 
 from ..dims import Shape, Unifier
 from ..expr import POWER, Node, Op, apply, const, const_value, format_number
-from .arithmetic import FILL, Maybe, add, ediv, fill, had, same_shape, scale, sub
+from .arithmetic import FILL, Maybe, add, ediv, fill, had, neg, same_shape, scale, sub
 from .notation import call, power, tex_call, tex_power, tex_wrap
 
 
@@ -24,12 +24,13 @@ def ones(shape: Shape) -> Node:
 
 @dataclass(frozen=True)
 class Elementwise:
-    """A row of the table: d f(u) = jvp(u, f(u), du)."""
+    """A row of the table: d f(u) = jvp(u, f(u), du), defined for u in ``domain``."""
 
     name: str
     numpy: Callable[[np.ndarray], np.ndarray]
     jvp: Callable[[Node, Node, Node], Maybe]
     doc: str
+    domain: str = "all real u"
 
 
 def _unary_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
@@ -44,13 +45,21 @@ def _make(row: Elementwise) -> Op:
         return row.numpy(vals[0])
 
     return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,
-              latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")))
+              latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")),
+              domain=row.domain)
 
 
 LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\tan"),
          "exp": tex_call(r"\exp"), "log": tex_call(r"\log"), "tanh": tex_call(r"\tanh"),
          "sqrt": lambda n, a: (rf"\sqrt{{{a[0][0]}}}", 60), "abs": tex_wrap(r"\left|", r"\right|"),
-         "sigmoid": tex_call(r"\sigma")}
+         "sigmoid": tex_call(r"\sigma"), "arcsin": tex_call(r"\arcsin"),
+         "arccos": tex_call(r"\arccos"), "arctan": tex_call(r"\arctan"),
+         "log1p": lambda n, a: (rf"\log\left(1 + {a[0][0]}\right)", 60)}
+
+
+def _one_minus_square(u: Node) -> Node:
+    """sqrt(1 - u.^2), the derivative's denominator for arcsin and arccos."""
+    return unary("sqrt", cast(Node, sub(ones(u.shape), powc(u, 2.0))))
 
 
 TABLE: list[Elementwise] = [
@@ -58,17 +67,28 @@ TABLE: list[Elementwise] = [
     Elementwise("cos", np.cos, lambda u, f, du: had(scale(const(-1.0), sin(u)), du),
                 "d cos u = -sin u .* du"),
     Elementwise("tan", np.tan, lambda u, f, du: had(add(ones(u.shape), powc(f, 2.0)), du),
-                "d tan u = (1 + tan(u).^2) .* du"),
+                "d tan u = (1 + tan(u).^2) .* du", "u ≠ π/2 + kπ"),
+    Elementwise("arcsin", np.arcsin, lambda u, f, du: ediv(du, _one_minus_square(u)),
+                "d arcsin u = du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)"),
+    Elementwise("arccos", np.arccos, lambda u, f, du: neg(ediv(du, _one_minus_square(u))),
+                "d arccos u = -du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)"),
+    Elementwise("arctan", np.arctan,
+                lambda u, f, du: ediv(du, cast(Node, add(ones(u.shape), powc(u, 2.0)))),
+                "d arctan u = du ./ (1 + u.^2)"),
     Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du"),
-    Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u (u > 0)"),
+    Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u", "u > 0"),
+    Elementwise("log1p", np.log1p, lambda u, f, du: ediv(du, cast(Node, add(ones(u.shape), u))),
+                "log1p(u) = log(1 + u); d log1p u = du ./ (1 + u)", "u > -1"),
     Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, cast(Node, scale(const(2.0), f))),
-                "d sqrt u = du ./ (2 sqrt u) (u > 0)"),
+                "d sqrt u = du ./ (2 sqrt u)", "u ≥ 0 (u > 0 for the derivative)"),
     Elementwise("tanh", np.tanh, lambda u, f, du: had(sub(ones(u.shape), powc(f, 2.0)), du),
                 "d tanh u = (1 - tanh(u).^2) .* du"),
-    Elementwise("abs", np.abs, lambda u, f, du: had(sign(u), du), "d |u| = sign u .* du"),
+    Elementwise("abs", np.abs, lambda u, f, du: had(sign(u), du), "d |u| = sign u .* du",
+                "all real u (u ≠ 0 for the derivative)"),
     Elementwise("sign", np.sign, lambda u, f, du: None, "d sign u = 0 (almost everywhere)"),
     Elementwise("relu", lambda x: np.maximum(x, 0.0), lambda u, f, du: had(relu(sign(u)), du),
-                "d relu u = [u > 0] .* du, the step written relu(sign(u))"),
+                "d relu u = [u > 0] .* du, the step written relu(sign(u))",
+                "all real u (u ≠ 0 for the derivative)"),
     Elementwise("sigmoid", special.expit,
                 lambda u, f, du: had(had(f, sub(ones(u.shape), f)), du),
                 "d σ(u) = σ(u).*(1 - σ(u)) .* du"),
@@ -134,7 +154,8 @@ POWC = Op("powc", _unary_shape, _powc_jvp, None,
           latex=lambda n, a: tex_power(n, a, format_number(n.attr), not n.shape.is_scalar))
 EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
           _epow_syntax, "u.^v elementwise (u > 0 where v varies)",
-          latex=lambda n, a: tex_power(n, a, a[1][0], not n.shape.is_scalar))
+          latex=lambda n, a: tex_power(n, a, a[1][0], not n.shape.is_scalar),
+         domain='u > 0 (any u where v is a constant integer)')
 
 
 def powc(u: Node, p: float) -> Node:

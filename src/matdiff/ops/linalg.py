@@ -165,8 +165,27 @@ def _lower_norm2(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndar
 # --- linearizations -------------------------------------------------------------
 
 def _jvp_det(node: Node, ts: Sequence[Maybe]) -> Maybe:
-    """d det X = det X · tr(X⁻¹ dX)."""
-    return scale(node, trace(mul(inv(node.args[0]), ts[0])))
+    """d det X = tr(adj(X) dX) (= det X · tr(X⁻¹ dX) where X is nonsingular)."""
+    return trace(mul(adj(node.args[0]), ts[0]))
+
+
+def adjugate(x: np.ndarray) -> np.ndarray:
+    """adj(X) for a stack of square matrices, defined at singular X too: with the SVD
+    X = U S V', adj(X) = det(U) det(V) · V adj(S) U', adj(S) = diag(Π_{j≠i} s_j)."""
+    u, s, vh = np.linalg.svd(x)
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (np.swapaxes(vh, -1, -2) * (before * after)[..., None, :]) \
+        @ np.swapaxes(u, -1, -2)
+
+
+def _jvp_adj(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """d adj X = tr(adj X dX) X⁻¹ − adj X dX X⁻¹ (from adj(X) X = det(X) I; X nonsingular)."""
+    x_inv = inv(node.args[0])
+    first = mul(node, ts[0])
+    return sub(scale(trace(first), x_inv), mul(first, x_inv))
 
 
 def _jvp_logdet(node: Node, ts: Sequence[Maybe]) -> Maybe:
@@ -264,7 +283,8 @@ TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
            lambda n, i, c: scale(c, eye(n.args[0].shape.dims[0])),
            lambda n, v, c: np.trace(v[0], axis1=-2, axis2=-1), call("tr"), "trace; G:tr(dX) gives G·I",
            latex=tex_call(r"\operatorname{tr}"), index=_index_trace,
-           kron=lambda n, ks: mul(transpose(vec(eye(n.args[0].shape.dims[0]))), ks[0]))
+           kron=lambda n, ks: mul(transpose(vec(eye(n.args[0].shape.dims[0]))), ks[0]),
+         domain='square X')
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
           "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
           latex=tex_call(r"\operatorname{diag}"), index=_index_diag)
@@ -282,19 +302,28 @@ KRON_L = Op("kron_l", _attr_shape, _jvp_bilinear, _vjp_kron_l, _lower_kron_l, ca
 KRON_R = Op("kron_r", _attr_shape, _jvp_bilinear, _vjp_kron_r, _lower_kron_r, call("kron_r"),
             "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B")
 DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
-         call("det"), "determinant", latex=tex_call(r"\det"))
+         call("det"), "determinant", latex=tex_call(r"\det"),
+         domain='square X')
 LOGDET = Op("logdet", _scalar_of_square("logdet"), _jvp_logdet, None, _lower_logdet,
-            call("logdet"), "log of a positive determinant", latex=tex_call(r"\log\det"))
+            call("logdet"), "log of a positive determinant", latex=tex_call(r"\log\det"),
+         domain='square X with det X > 0')
+ADJ = Op("adj", _square_of_square("adj"), _jvp_adj, None, lambda n, v, c: adjugate(v[0]),
+         call("adj"), "adjugate: adj(X) X = det(X) I; adj(X) = det(X) inv(X) for a nonsingular X",
+         latex=tex_call(r"\operatorname{adj}"),
+         domain="every square X (its derivative needs X nonsingular)")
 INV = Op("inv", _square_of_square("inv"), _jvp_inv, None, _lower_inv, call("inv"), "inverse",
-          latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{-1}}", POSTFIX))
+          latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{-1}}", POSTFIX),
+         domain='nonsingular square X')
 NORM2 = Op("norm2", _scalar_of_any("norm2"), _jvp_norm2, None, _lower_norm2, call("norm2"),
            "Euclidean norm of a vector, Frobenius norm of a matrix",
            latex=lambda n, a: tex_wrap(r"\left\lVert ", r"\right\rVert_{" +
-                                       ("F" if n.args[0].shape.is_matrix else "2") + "}")(n, a))
+                                       ("F" if n.args[0].shape.is_matrix else "2") + "}")(n, a),
+         domain='all real u (u ≠ 0 for the derivative)')
 NORM1 = Op("norm1", _scalar_of_any("norm1"), _jvp_norm1, None,
            lambda n, v, c: np.sum(np.abs(v[0]), axis=logical_axes(n.args[0].shape.rank)),
            call("norm1"), "sum of absolute values",
-           latex=tex_wrap(r"\left\lVert ", r"\right\rVert_{1}"))
+           latex=tex_wrap(r"\left\lVert ", r"\right\rVert_{1}"),
+         domain='all real u (no zero entry for the derivative)')
 LSE = Op("logsumexp", _scalar_of_any("logsumexp"), _jvp_lse, None,
          lambda n, v, c: special.logsumexp(v[0], axis=logical_axes(n.args[0].shape.rank)),
          call("logsumexp"), "log Σ exp(u)")
@@ -330,6 +359,10 @@ def kron_r(c: Maybe, b: Maybe, shape: Shape) -> Maybe:
     return None if c is None or b is None else apply(KRON_R, (c, b), shape)
 
 
+def adj(x: Node) -> Node:
+    return apply(ADJ, (x,))
+
+
 def inv(x: Node) -> Node:
     if x.op is INV:
         return x.args[0]
@@ -343,6 +376,6 @@ register(KRON_L, lambda a, c, attr: kron_l(a, c, attr), needs_attr=True)
 register(KRON_R, lambda c, b, attr: kron_r(c, b, attr), needs_attr=True)
 
 #: Functions of the language that map to one op applied to their arguments.
-CALLS: dict[str, Op] = {"tr": TRACE, "diag": DIAG, "vec": VEC, "kron": KRON, "det": DET,
+CALLS: dict[str, Op] = {"tr": TRACE, "diag": DIAG, "vec": VEC, "kron": KRON, "det": DET, "adj": ADJ,
                         "logdet": LOGDET, "inv": INV, "norm1": NORM1, "norm2": NORM2,
                         "logsumexp": LSE, "softmax": SOFTMAX}

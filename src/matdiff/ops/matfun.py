@@ -52,6 +52,14 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+#: What each matrix function is and where it is defined (the function reference prints it).
+FACTS: dict[str, tuple[str, str]] = {
+    "expm": ("matrix exponential Σ Xᵏ/k!", "every square X"),
+    "logm": ("principal matrix logarithm", "square X with no eigenvalue on (−∞, 0]"),
+    "sqrtm": ("principal matrix square root", "square X with no eigenvalue on (−∞, 0)"),
+}
+
+
 def _matfun_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
     name, _ = attr
     n = square(shapes[0], name, u)

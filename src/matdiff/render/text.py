@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable
 
-from ..expr import ATOM, CONST, HOLE, VAR, Node, Op, Syntax
+from ..expr import ATOM, CONST, HOLE, PRINTERS, VAR, Node, Op, Syntax
 from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
 from ..ops.notation import tex_call
 
@@ -78,3 +78,6 @@ def to_latex(root: Node, share: bool = True) -> str:
     return render(root, lambda n: _latex_of(n.op), share, name=lambda k: f"T_{{{k}}}",
                   where=lambda out, b: out + r",\quad\text{where }" +
                   r",\ ".join(f"{n} = {t}" for n, t in b))
+
+
+PRINTERS["text"] = to_text

@@ -329,10 +329,11 @@ def _kron_mixed_product(n: Node) -> Node | None:
 
 
 def _structured_transpose(n: Node) -> Node | None:
-    """X' = X and inv(X)' = inv(X) for a variable declared symmetric, spd or diagonal."""
+    """X' = X, inv(X)' = inv(X) and adj(X)' = adj(X) for a variable declared symmetric,
+    spd or diagonal."""
     if n.op is ar.TRANSPOSE:
         a = n.args[0]
-        base = a.args[0] if a.op is la.INV else a
+        base = a.args[0] if a.op in (la.INV, la.ADJ) else a
         if base.op is VAR and base.shape.structure is not None:
             return a
     return None
@@ -358,7 +359,8 @@ RULES: list[Rule] = [
     Rule("diag-vector", "diag(a)*x = a.*x, x'*diag(a) = (a.*x)'", _diag_vector),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
-    Rule("structured-transpose", "X' = X, inv(X)' = inv(X) for symmetric X", _structured_transpose),
+    Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
+         _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),

@@ -9,9 +9,10 @@ writes the resolved dimensions into the tree.
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 import re
-import math
+import unicodedata
 from pathlib import Path
 from typing import Mapping, Sequence, cast
 
@@ -19,7 +20,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from ..dims import SCALAR, Dim, Shape, Structure, Unifier
-from ..errors import LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
+from ..errors import ArityError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from ..expr import VAR, Node, Op, apply, const, const_value, square, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
@@ -139,6 +140,11 @@ def declared_structures(assume: Mapping[str, str] | None) -> dict[str, Structure
     return out
 
 
+def shape_kind(name: str) -> str:
+    """'scalar', 'vector' or 'matrix': the kind a name has by its first letter."""
+    return {0: "scalar", 1: "vector", 2: "matrix"}[shape_by_letter(name).rank]
+
+
 def shape_by_letter(name: str) -> Shape:
     """a–g scalars, h–z vectors, A–Z matrices (by the first letter)."""
     first = name[0]
@@ -149,19 +155,81 @@ def shape_by_letter(name: str) -> Shape:
     return Shape((Dim.of(f"len({name})"),))
 
 
+#: Functions of other notations read as the language's own (one meaning each).
+ALIASES = {"trace": "tr"}
+
+#: How to write, in the language, what other notations spell another way.
+HOW_TO = {
+    "dot": "dot(x, y) is written x'*y (for matrices, sum(A.*B))",
+    "inner": "the inner product is written x'*y (for matrices, sum(A.*B))",
+    "outer": "the outer product is written x*y'",
+    "transpose": "the transpose is written X' (or X^T)",
+    "inverse": "the inverse is written inv(X)",
+    "ln": "the natural logarithm is written log(x)",
+    "norm": "norms are written norm2(x) (Euclidean; Frobenius for a matrix) and norm1(x)",
+    "frobenius": "the Frobenius norm is written norm2(X)",
+    "logistic": "the logistic function is written sigmoid(x)",
+    "softplus": "softplus is written log(vector(1) + exp(x)) (logsumexp for a sum of exponentials)",
+    "determinant": "the determinant is written det(X)",
+    "adjugate": "the adjugate is written adj(X)",
+    "asin": "arcsin", "acos": "arccos", "atan": "arctan",
+}
+
+
+def _character_hint(text: str, pos: int) -> str:
+    """What an unreadable character probably meant, in the language's terms."""
+    ch = text[pos]
+    if ch == "|":
+        return ("norms are written norm2(x) for ||x|| (the Frobenius norm for a matrix) and "
+                "norm1(x); |x| elementwise is abs(x)")
+    if ch in "²³":
+        return f"powers are written with ^: X^{'2' if ch == '²' else '3'} (x.^2 elementwise)"
+    if ch == "." and text[pos + 1:pos + 2].isalpha():
+        return "a method call is not read: the transpose is X' (or X.T, X^T)"
+    if ch.isalpha():
+        name = unicodedata.name(ch, "").lower()
+        if name.startswith("greek"):
+            word = name.split()[-1]
+            word = word if name.split()[1] == "small" else word.capitalize()
+            kind = shape_kind(word)
+            return (f"names are Latin letters, digits and _: write {word} for {ch} (a {kind} by its "
+                    f"first letter; declare another shape with shapes=, e.g. {{'{word}': ()}})")
+        return "names are Latin letters, digits and _"
+    return ""
+
+
+def _token_hint(text: str, token: Token) -> str:
+    """What an unexpected token probably meant: a missing '*' or a Python power."""
+    before = text[:token.start_pos].rstrip()
+    if token.type in ("NAME", "NUMBER", "LPAR") and before and (before[-1].isalnum() or
+                                                               before[-1] in ")'"):
+        left = before.split()[-1] if before[-1].isalnum() else "…"
+        right = "(…)" if token.type == "LPAR" else str(token)
+        return f"a product is written with '*': {left}*{right}"
+    if token.type == "STAR" and before.endswith("*"):
+        return "powers are written x^2 (x.^2 elementwise), not x**2"
+    return ""
+
+
+def _hinted(message: str, hint: str) -> str:
+    return f"{message}; {hint}" if hint else message
+
+
 def _parse_tree(text: str) -> Tree:
     try:
         return _PARSER.parse(text)
     except UnexpectedCharacters as e:
         pos = e.pos_in_stream or 0
-        raise ParseError(f"unexpected character {text[pos]!r}", text, pos) from None
+        raise ParseError(_hinted(f"unexpected character {text[pos]!r}", _character_hint(text, pos)),
+                         text, pos) from None
     except UnexpectedEOF:
         raise ParseError("the expression ends too early", text, len(text)) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
             raise ParseError("the expression ends too early (an operand or ')' is missing)",
                              text, len(text)) from None
-        raise ParseError(f"unexpected {str(e.token)!r}", text, e.token.start_pos) from None
+        raise ParseError(_hinted(f"unexpected {str(e.token)!r}", _token_hint(text, e.token)),
+                         text, e.token.start_pos) from None
     except LarkError as e:
         raise ParseError(f"cannot parse the expression: {e}") from None
 
@@ -228,9 +296,32 @@ class _Builder:
             args = [] if self._lazy(t) else [done[id(c)] for c in _value_children(t)]
             try:
                 done[id(t)] = self.node(t, args)
+            except ShapeError as e:
+                raise self._letter_hint(e, args).at(self.text, self._where(t)) from None
             except MatdiffError as e:
                 raise e.at(self.text, self._where(t)) from None
         return done[id(tree)]
+
+    def _letter_hint(self, e: ShapeError, args: Sequence[Node]) -> ShapeError:
+        """A shape error involving a variable typed by its first letter says so, and how
+        to declare another shape."""
+        def by_letter(n: Node) -> bool:
+            return n.op is VAR and n.attr not in self.shapes and n.attr not in self.structures
+        direct = [a for a in args if by_letter(a)]
+        small = [a for a in direct if a.shape.rank < 2]
+        inner = [n for a in args for n in a.walk() if by_letter(n) and n.shape.rank < 2]
+        names = list(dict.fromkeys(str(n.attr) for n in (small or direct or inner)))[:2]
+        if not names or e.pos is not None or isinstance(e, ArityError):
+            return e
+        hints = []
+        for name in names:
+            kind = shape_kind(name)
+            other, spec = ("a scalar", "()") if kind != "scalar" else ("a vector", "('n',)")
+            cli = f"{name}=scalar" if kind != "scalar" else f"{name}=n"
+            hints.append(f"{name} is a {kind} because of its first letter; to make it {other}, "
+                         f"declare shapes={{'{name}': {spec}}} or --shape {cli}")
+        return ShapeError(f"{e.reason}; " + "; ".join(hints) +
+                          " (names a–g are scalars, h–z vectors, A–Z matrices unless declared)")
 
     def _lazy(self, t: Tree) -> bool:
         """Nodes that build their own children: powers (an exponent may be an integer
@@ -290,7 +381,7 @@ class _Builder:
         if kind == "call" and str(t.children[0]) == "unit":
             kids = [c for c in t.children[1:] if c is not None]
             if len(kids) != 2:
-                raise ShapeError("unit(k, n) takes an index and a length")
+                raise ArityError("unit(k, n) takes an index and a length")
             return se.unit(self.integer(kids[0]), Shape((self.size(kids[1]),)))
         if kind == "call":
             name = str(t.children[0])
@@ -321,11 +412,8 @@ class _Builder:
 
     def _sum(self, kind: str, a: Node, b: Node, x: Node, y: Node) -> Node:
         if a.shape.is_scalar != b.shape.is_scalar:
-            scalar = a if a.shape.is_scalar else b
-            hint = (f" ({scalar.attr} is a scalar: names a-g are scalars unless shapes= says "
-                    "otherwise)" if scalar.op is VAR else "")
             raise ShapeError(f"'{_SYMBOLS[kind]}' cannot add a {a.shape} and a {b.shape}; "
-                             f"broadcast a scalar c with c*vector(1) or c*matrix(1){hint}")
+                             f"broadcast a scalar c with c*vector(1) or c*matrix(1)")
         try:
             return self.apply(ar.ADD, [x, y])
         except ShapeError as e:
@@ -367,6 +455,8 @@ class _Builder:
         """a^b: a matrix raised to a non-constant exponent takes it as an integer expression."""
         base = self.build(t.children[0])
         exponent = t.children[1]
+        if isinstance(exponent, Tree) and exponent.data == "name" and str(exponent.children[0]) == "T":
+            return self.node(Tree("transpose", [t.children[0]]), [base])  # X^T, as textbooks write X'
         if base.shape.is_matrix and not (isinstance(exponent, Tree) and exponent.data in
                                          ("number", "neg") and _constant_tree(exponent)):
             square(base.shape, "the matrix power '^'", self.unifier)
@@ -377,7 +467,7 @@ class _Builder:
         """sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body."""
         kids = [c for c in t.children[1:] if c is not None]
         if len(kids) != 4 or not (isinstance(kids[0], Tree) and kids[0].data == "name"):
-            raise ShapeError("sigma takes an index name, two integer bounds and a body: "
+            raise ArityError("sigma takes an index name, two integer bounds and a body: "
                              "sigma(j, 0, k - 1, X^j)")
         j = str(kids[0].children[0])
         lo, hi = self.integer(kids[1]), self.integer(kids[2])
@@ -447,12 +537,17 @@ class _Builder:
     def call(self, name: str, args: list[Node], sizes: Sequence[Dim] = ()) -> Node:
         if name in self.functions:
             if len(args) != 1 or sizes:
-                raise ShapeError(f"{name} takes 1 argument, got {len(args) + len(sizes)}")
+                raise ArityError(f"{name} takes 1 argument, got {len(args) + len(sizes)}")
             grad = self.functions[name]
             if grad in self.vars:
                 raise ShapeError(f"the gradient name {grad} of {name} is already a variable")
             return ab.abstract(name, grad, args[0], self.unifier)
+        name = ALIASES.get(name, name)
         if name not in ARITY:
+            if name in HOW_TO:
+                how = HOW_TO[name]
+                how = how if " " in how else f"it is written {how}(x)"
+                raise UnknownNameError(f"unknown function '{name}': {how}")
             close = difflib.get_close_matches(name, list(ARITY) + list(CONSTANTS), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownNameError(f"unknown function '{name}'{hint}")
@@ -460,7 +555,7 @@ class _Builder:
         counts = want if isinstance(want, tuple) else (want,)
         if len(args) + len(sizes) not in counts:
             told = " or ".join(map(str, counts))
-            raise ShapeError(f"{name} takes {told} argument{'s' * (counts != (1,))}, "
+            raise ArityError(f"{name} takes {told} argument{'s' * (counts != (1,))}, "
                              f"got {len(args) + len(sizes)}")
         if name in ew.UNARY:
             return self.apply(ew.UNARY[name], args)
