@@ -288,3 +288,28 @@ def _to_backend(backend: str, x: np.ndarray) -> object:
         import torch
         return torch.tensor(x)
     return x
+
+
+def test_factors_that_print_alike_stay_apart() -> None:
+    """sum(vector(1, 3)) and sum(vector(1, 4)) print alike without sizes: the index form
+    keeps them as two factors (it once merged them, and compile() gave 8 where 7 is right)."""
+    d = matdiff.derivative("sum(vector(1, 3))*X + sum(vector(1, 4))*X", wrt="X", shapes={"X": (2, 2)})
+    x = np.ones((2, 2))
+    want = 7.0 * np.einsum("pm,qn->pqmn", np.eye(2), np.eye(2))
+    assert np.allclose(d.evaluate({"X": x}), want)
+    assert np.allclose(d.compile()(X=x), want)
+    assert "vector(1, 4)" in str(d)
+
+
+@pytest.mark.parametrize("wrt", ["A", "X"])
+def test_generated_code_refuses_where_evaluate_does(wrt: str) -> None:
+    """logm at an X with a negative eigenvalue has no real value: evaluate() and the
+    generated code both refuse (once the code returned complex128, or the real part)."""
+    d = matdiff.derivative("tr(A*logm(X))", wrt=wrt)
+    values = {"A": np.eye(2), "X": np.diag([-1.0, 2.0])}
+    with pytest.raises(matdiff.DomainError):
+        d.evaluate(values)
+    with pytest.raises(matdiff.DomainError):
+        d.compile()(**values)
+    fine = {"A": np.eye(2), "X": np.array([[2.0, 1.0], [0.0, 3.0]])}
+    assert np.allclose(d.compile()(**fine), d.evaluate(fine))

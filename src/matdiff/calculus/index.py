@@ -56,14 +56,23 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
     with_holes = _depends(form)
     fresh_names = (c if k == 0 else f"{c}{k}" for k in count() for c in FREE)
 
+    #: Each factor's text stands for one node: two nodes that print alike
+    #: (``sum(vector(1))`` of lengths 3 and 4) get their sizes printed, or a mark.
+    texts: dict[str, Node] = dict(named or {})
+
     def register(text: str, node: Node) -> str:
         if named is not None:
             named[text] = node
         return text
 
     def name(node: Node) -> str:
-        text = to_text(node, share=False)
-        text = text if node.op is VAR or node.op is CONST or _is_call(text) else f"({text})"
+        text = _factor_text(node, sized=False)
+        if texts.setdefault(text, node) != node:
+            text = _factor_text(node, sized=True)
+            base, k = text, 1
+            while texts.setdefault(text, node) != node:
+                k += 1
+                text = f"{base}#{k}"
         return text if node in with_holes else register(text, node)
 
     def go(node: Node, idx: tuple[str, ...]) -> Terms:
@@ -97,6 +106,12 @@ def merge(terms: Terms) -> Terms:
             out[key] = Term(t.coef, deltas + [f for f in t.factors if f.name != DELTA],
                             set(t.summed))
     return [t for t in out.values() if t.coef != 0.0]
+
+
+def _factor_text(node: Node, sized: bool) -> str:
+    """A factor's printed form: the node's text, parenthesized unless it is one name or call."""
+    text = to_text(node, share=False, sized=sized)
+    return text if node.op is VAR or node.op is CONST or _is_call(text) else f"({text})"
 
 
 def _is_call(text: str) -> bool:

@@ -170,7 +170,7 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                 "from matdiff.codegen import runtime",
                 {"xp": "np", "linalg": "np.linalg", "f64": "np.float64", "int": "int",
                  "matrix_power": "np.linalg.matrix_power", "expm": "scipy.linalg.expm",
-                 "logm": "scipy.linalg.logm", "sqrtm": "scipy.linalg.sqrtm",
+                 "logm": "runtime.logm", "sqrtm": "runtime.sqrtm",
                  "frechet": "runtime.frechet", "commutation": "runtime.commutation",
                  "unit": "runtime.unit", "logsumexp": "scipy.special.logsumexp",
                  "softmax": "scipy.special.softmax", "sigmoid": "scipy.special.expit",
