@@ -17,7 +17,8 @@ SQ = {"A": (3, 3), "B": (3, 3), "X": (3, 3), "x": (3,), "y": (3,), "a": (), "M":
 EXAMPLES: dict[str, list[str]] = {
     "transpose-inward": ["(A*B)'", "(A + B)'", "(a*A)'", "(A.*B)'", "(-A)'", "(x./y)'", "(A/a)'"],
     "scalar-out": ["(a*A)*B", "A*(a*B)", "tr(a*A)", "(-A)*B", "sum(a*x)", "(a*x).*y", "diag(-x)"],
-    "merge-scales": ["2*(3*A)", "a*(-A)", "(-a)*A", "-(2*A)", "(a*A)/a"],
+    "merge-scales": ["2*(3*A)", "a*(-A)", "(-a)*A", "-(2*A)", "(a*A)/a", "(2*a)*A", "a*(2*A)",
+                     "(1/2)*A"],
     "collect": ["A + A", "2*A + 3*A", "A - A + B", "x'*y + 2*(x'*y)"],
     "scalar-product-order": ["y'*x", "y'*x + x'*y"],
     "factor": ["A*x + B*x", "x'*A + x'*B", "2*x - 2*y", "A*B*X - A*X", "-3*A + 3*B"],
@@ -31,7 +32,8 @@ EXAMPLES: dict[str, list[str]] = {
     "reciprocal": ["x.*(vector(1)./y)", "(matrix(1)./A).*B"],
     "bilinear-sum": ["sum((x*y').*A)", "sum(A.*(x*y'))"],
     "log-det": ["log(det(X))"],
-    "structured-transpose": ["X' where X symmetric", "inv(X)' where X spd", "M*X' where X spd"],
+    "structured-transpose": ["X' where X symmetric", "inv(X)' where X spd", "M*X' where X spd",
+                             "adj(X)' where X symmetric"],
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
 }
@@ -96,3 +98,12 @@ def test_zero_diagonal_in_a_chain_makes_the_product_zero() -> None:
     x, a = matdiff.parse("x"), matdiff.parse("A")
     n = ar.mul(ar.mul(la.diag(ar.fill(const(0.0), x.shape)), la.diag(x)), a)
     assert simplify(n) == ar.fill(const(0.0), n.shape)
+
+
+@pytest.mark.parametrize("expr, wrt, want", [
+    ("(x'*x)^2", "x", "4*x'*x*x"), ("tr(X'*X)^2", "X", "4*tr(X'*X)*X"),
+    ("(1/2)*(a*norm2(X)^2)", "X", "a*X"), ("det(X)", "X", "adj(X)'"),
+])
+def test_numbers_meet_and_multiply(expr: str, wrt: str, want: str) -> None:
+    """Constant factors move outward and fold: 2*2*… is 4*…, (1/2)*2 is 1."""
+    assert str(matdiff.derivative(expr, wrt=wrt)) == want

@@ -166,7 +166,13 @@ class Derivative(_Derivative):
         """The source, and whether it computes only directional derivatives."""
         x = str(self.wrt.attr)
         if self.form is None:
-            raise MatdiffError("the derivative is zero: there is no code to generate")
+            if directional:
+                raise MatdiffError("the derivative is zero: it has no directional code; "
+                                   "compile() without directional=True returns its zeros")
+            params = inputs_of([self.expr], [(x, self.wrt.shape)])
+            what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)}"
+            return tensor_source([], self.shape, params, backend, f"d{self.order}_d{x}",
+                                 f"{what} with respect to {x}: identically zero.".replace('"', "'")), False
         shown = self.matrix if self.matrix is not None and not directional else self.form
         params = inputs_of([self.expr, shown], [(x, self.wrt.shape)])
         what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} with respect to {x}"
@@ -182,9 +188,18 @@ class Derivative(_Derivative):
         if self.matrix is not None and not directional:
             doc = f"{what}: {self}. Layout S_out + S_in."
             return source([self.matrix], params, backend, name, doc.replace('"', "'")), False
-        extra = [(f"d{x}" if k == 0 else f"d{x}{k + 1}", d.shape) for k, d in enumerate(self.directions)]
-        doc = f"{what}, applied to directions."
-        return source([self.form], params + extra, backend, f"jvp_{x}", doc.replace('"', "'")), True
+        taken = {n for n, _ in params}
+        holes: dict[str, str] = {}
+        for k in range(len(self.directions)):
+            hole = f"d{x}" if k == 0 else f"d{x}{k + 1}"
+            holes[hole] = hole
+            while holes[hole] in taken:  # a variable named dX: the direction is dX_
+                holes[hole] += "_"
+            taken.add(holes[hole])
+        extra = [(holes[h], d.shape) for h, d in zip(holes, self.directions)]
+        doc = f"{what}, applied to directions {', '.join(holes.values())}."
+        return source([self.form], params + extra, backend, f"jvp_{x}", doc.replace('"', "'"),
+                      holes), True
 
     def _terms(self) -> list[TensorTerm] | None:
         named: dict[str, Node] = {}
@@ -210,7 +225,7 @@ class Derivative(_Derivative):
         def tensor(**values: Any) -> Any:
             args = [values[n] for n in names]
             shape = tuple(np.shape(values[x]))
-            return tensor_from_jvp(fn, args, shape, len(self.directions))
+            return tensor_from_jvp(inspect.unwrap(fn), args, shape, len(self.directions))
         return tensor
 
     def to_dict(self) -> dict[str, Any]:

@@ -35,12 +35,13 @@ def inputs_of(roots: Sequence[Node], first: Sequence[tuple[str, Shape]] = ()) ->
 
 
 def source(outputs: Sequence[Node], params: Sequence[tuple[str, Shape]], target: str, name: str,
-           doc: str) -> str:
-    """The module source: the backend's imports and one function."""
+           doc: str, holes: dict[str, str] | None = None) -> str:
+    """The module source: the backend's imports and one function (``holes``: the parameter
+    name of each direction ``dX``, where a variable is called ``dX`` already)."""
     b = backend(target)
     integers = sorted(set().union(*(free_integers(o) for o in outputs)) - {n for n, _ in params})
     fast = [optimize(o) for o in outputs]
-    return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc)
+    return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc, holes=holes)
 
 
 def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequence[tuple[str, Shape]],
@@ -74,7 +75,11 @@ def compile_source(text: str, name: str) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def call(*args: Any, **values: Any) -> Any:
-        return fn(*args, **{k: v for k, v in values.items() if k in params})
+        if args:
+            raise TypeError(f"call {name} with keywords, e.g. {name}("
+                            f"{', '.join(f'{p}=…' for p in list(params)[:3])}): its inputs are "
+                            "matched by name, never by position")
+        return fn(**{k: v for k, v in values.items() if k in params})
     call.source = text  # type: ignore[attr-defined]
     return call
 

@@ -153,6 +153,18 @@ class Backend:
     names: dict[str, str]
     missing: frozenset[Op] = field(default_factory=frozenset)
 
+    @property
+    def modules(self) -> frozenset[str]:
+        """The names its imports bind (``np``, ``scipy``, ``runtime``…)."""
+        out = set()
+        for line in self.imports.splitlines():
+            words = line.split()
+            if words[:1] == ["import"]:
+                out.add(words[3] if len(words) > 3 and words[2] == "as" else words[1].split(".")[0])
+            elif words[:1] == ["from"]:
+                out.add(words[-1])
+        return frozenset(out)
+
     def render(self, node: Node, args: Sequence[str], size: Sizes) -> str:
         if node.op in self.missing or node.op not in COMMON:
             what = node.op.name + (f" ({node.attr[0]})" if node.op is mf.MATFUN else "")

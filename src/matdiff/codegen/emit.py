@@ -4,6 +4,7 @@ the docstring. ``sigma`` sums become Python generator sums over their index."""
 from __future__ import annotations
 
 import keyword
+import re
 from collections import Counter
 from typing import Callable, Sequence
 
@@ -29,12 +30,47 @@ def _size_sources(inputs: Sequence[tuple[str, Shape]]) -> dict[str, str]:
 Tail = Callable[[list[str], Callable[[Dim], str]], list[str]]
 
 
+#: Names the generated code itself uses, besides its modules: builtins and the tensor
+#: code's ``out`` and ``s``.
+INTERNAL = frozenset({"int", "range", "sum", "len", "getattr", "ValueError", "out", "s", "None",
+                      "True", "False"})
+_TEMPORARY = re.compile(r"t\d+")
+
+
+def hygienic(params: Sequence[str], backend: Backend, name: str) -> dict[str, str]:
+    """A local name for each parameter that would collide with a name the generated code
+    uses (a module such as ``np``, a temporary ``t1``, ``out``…): ``np`` → ``np_``."""
+    reserved = backend.modules | INTERNAL | {name}
+    taken = set(params) | reserved
+    out: dict[str, str] = {}
+    for p in params:
+        local = p
+        while local in reserved or _TEMPORARY.fullmatch(local) or (local != p and local in taken):
+            local += "_"
+        taken.add(local)
+        out[p] = local
+    return out
+
+
 def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers: Sequence[str],
-         backend: Backend, name: str, doc: str, tail: Tail | None = None) -> str:
-    """``def name(inputs…, integers…): … return outputs`` as source text."""
+         backend: Backend, name: str, doc: str, tail: Tail | None = None,
+         holes: dict[str, str] | None = None) -> str:
+    """``def name(inputs…, integers…): … return outputs`` as source text. ``holes`` names
+    the parameter of each direction (``dx`` by default). A parameter whose name the code
+    needs for itself (``np``, ``t1``…) is renamed inside an implementation function that
+    the public one, with the user's names, calls."""
     for n, _ in inputs:
         if not n.isidentifier() or keyword.iskeyword(n):
             raise MatdiffError(f"{n!r} cannot be a parameter name")
+    params = [n for n, _ in inputs] + list(integers)
+    local = hygienic(params, backend, name)
+    public, name = name, name if all(k == v for k, v in local.items()) else "_" + name
+    while name in params:
+        name = "_" + name
+    inputs = [(local[n], shape) for n, shape in inputs]
+    #: The source of each leaf: a variable by its name, a direction by its text ("dx").
+    leaves = {**{("var", n): local[n] for n in params},
+              **{("hole", h): local.get(p, p) for h, p in (holes or {}).items()}}
     sources = _size_sources(inputs)
 
     def size(d: Dim) -> str:
@@ -45,9 +81,11 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
             parts.append(sources[s])
         return " * ".join(parts)
 
-    params = [n for n, _ in inputs] + list(integers)
-    lines = [f"def {name}({', '.join(params)}):", f'    """{doc}"""']
-    lines += _shape_checks(inputs, sources)
+    lines = [] if name == public else [
+        f"def {public}({', '.join(params)}):", f'    """{doc}"""',
+        f"    return {name}({', '.join(params)})", "", ""]
+    lines += [f"def {name}({', '.join(local[p] for p in params)}):", f'    """{doc}"""']
+    lines += _shape_checks(inputs, sources, {v: k for k, v in local.items()})
     order: list[Node] = []
     seen: set[Node] = set()
     for out in outputs:
@@ -59,7 +97,7 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
     text: dict[Node, str] = {}
     count = 0
     for node in order:
-        expr = _expression(node, text, backend, size)
+        expr = _expression(node, text, backend, size, leaves)
         if node.op in (VAR, HOLE, CONST) or (uses[node] <= 1 and node not in outputs and len(expr) < 60):
             text[node] = expr if node.op in (VAR, HOLE, CONST) else f"({expr})"
             continue
@@ -73,37 +111,42 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
     return "\n".join(lines) + "\n"
 
 
-def _expression(node: Node, text: dict[Node, str], backend: Backend, size: object) -> str:
+def _expression(node: Node, text: dict[Node, str], backend: Backend, size: object,
+                leaves: dict[tuple[str, str], str]) -> str:
     if node.op is VAR:
-        return str(node.attr)
+        return leaves.get(("var", str(node.attr)), str(node.attr))
     if node.op is HOLE:
         name, k = node.attr
-        return f"d{name}" + (str(k) if k > 1 else "")
+        hole = f"d{name}" + (str(k) if k > 1 else "")
+        return leaves.get(("hole", hole), hole)
     if node.op is CONST:
         return format_number(node.attr)
     if node.op is se.SIGMA:
         j, lo, hi = node.attr
         inner: dict[Node, str] = {}
         for n in node.args[0].walk(into=lambda m: m.op is not se.SIGMA):
-            inner[n] = text.get(n) or f"({_expression(n, inner, backend, size)})"
+            inner[n] = text.get(n) or f"({_expression(n, inner, backend, size, leaves)})"
         return f"sum({inner[node.args[0]]} for {j} in range(int({lo}), int({hi}) + 1))"
     return backend.render(node, [text[a] for a in node.args], size)  # type: ignore[arg-type]
 
 
-def _shape_checks(inputs: Sequence[tuple[str, Shape]], sources: dict[str, str]) -> list[str]:
+def _shape_checks(inputs: Sequence[tuple[str, Shape]], sources: dict[str, str],
+                  label: dict[str, str]) -> list[str]:
+    """Checks of the inputs' shapes; messages name them as the user did (``label``)."""
     lines = []
     for name, shape in inputs:
+        user = label.get(name, name)
         if shape.rank == 0:
             lines.append(f"    if getattr({name}, 'shape', ()) != ():")
-            lines.append(f"        raise ValueError(\"{name} must be a scalar\")")
+            lines.append(f"        raise ValueError(\"{user} must be a scalar\")")
             continue
         lines.append(f"    if len({name}.shape) != {shape.rank}:")
-        lines.append(f"        raise ValueError(\"{name} must have {shape.rank} axes\")")
+        lines.append(f"        raise ValueError(\"{user} must have {shape.rank} axes\")")
         for axis, d in enumerate(shape.dims):
             here = f"{name}.shape[{axis}]"
             if d.is_const:
                 lines.append(f"    if {here} != {d.coef}:")
-                lines.append(f"        raise ValueError(\"{name}.shape[{axis}] must be {d.coef}\")")
+                lines.append(f"        raise ValueError(\"{user}.shape[{axis}] must be {d.coef}\")")
             elif d.is_symbol and sources[d.syms[0]] != here:
                 lines.append(f"    if {here} != {sources[d.syms[0]]}:")
                 lines.append(f"        raise ValueError(\"{here} must equal {sources[d.syms[0]]} ({d})\")")

@@ -65,6 +65,14 @@ def _merge_scales(n: Node) -> Node | None:
             return ar.neg(ar.scale(s, x.args[0]))
         if s.op is ar.NEG:
             return ar.neg(ar.scale(s.args[0], x))
+        # Numbers move outward, one level per rewrite, until they meet and multiply:
+        # (c t) x = c (t x) and s (c y) = c (s y); the measure is their total depth.
+        if s.op is ar.SCALE and const_value(s.args[0]) is not None:
+            return ar.scale(s.args[0], ar.scale(s.args[1], x))
+        if x.op is ar.SCALE and const_value(x.args[0]) is not None and const_value(s) is None:
+            return ar.scale(x.args[0], ar.scale(s, x.args[1]))
+    if n.op is ar.DIV and const_value(n.args[0]) is not None and const_value(n.args[1]):
+        return const(const_value(n.args[0]) / const_value(n.args[1]))  # type: ignore[operator]
     if n.op is ar.NEG and n.args[0].op is ar.SCALE and n.args[0].args[0].op is CONST:
         return ar.scale(const(-const_value(n.args[0].args[0])), n.args[0].args[1])  # type: ignore[operator]
     if n.op is ar.DIV and n.args[0].op is ar.SCALE and n.args[0].args[0] == n.args[1]:
@@ -344,7 +352,8 @@ RULES: list[Rule] = [
          _transpose_inward),
     Rule("scalar-out", "(sA)B = s(AB), A(sB) = s(AB), tr(sA) = s tr A, (-A)B = -(AB) …",
          _scalar_out),
-    Rule("merge-scales", "a(bX) = (ab)X, s(-X) = -(sX), -(cX) = (-c)X, (sX)/s = X",
+    Rule("merge-scales", "a(bX) = (ab)X, s(-X) = -(sX), -(cX) = (-c)X, (sX)/s = X, "
+         "(c t)X = c(tX), s(cX) = c(sX), c1/c2 folded",
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),
