@@ -10,11 +10,12 @@ The public API::
 from __future__ import annotations
 
 from .api import Derivative, derivative, differential, evaluate, jvp, parse, value_and_grad, vjp
-from .errors import (ArityError, DomainError, InternalError, LimitError, MatdiffError, ParseError, ShapeError,
-                     UnknownNameError)
+from .errors import (ArityError, DomainError, InternalError, LimitError, MatdiffError, ParseError,
+                     ShapeError, UnknownNameError)
 from .codegen.runtime import StructuredTensor
 from .expr import Node as Expr
 
 __all__ = ["derivative", "differential", "evaluate", "jvp", "parse", "value_and_grad", "vjp",
            "Derivative", "Expr", "StructuredTensor",
-           "MatdiffError", "ParseError", "ShapeError", "ArityError", "InternalError", "UnknownNameError", "DomainError", "LimitError"]
+           "MatdiffError", "ParseError", "ShapeError", "ArityError", "InternalError", "UnknownNameError",
+           "DomainError", "LimitError"]

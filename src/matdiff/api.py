@@ -165,18 +165,17 @@ class Derivative(_Derivative):
     def _source(self, backend: str, directional: bool, structured: bool) -> tuple[str, bool]:
         """The source, and whether it computes only directional derivatives."""
         x = str(self.wrt.attr)
+        what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} with respect to {x}"
+        name = f"d{self.order}_d{x}"
         if self.form is None:
             if directional:
                 raise MatdiffError("the derivative is zero: it has no directional code; "
                                    "compile() without directional=True returns its zeros")
             params = inputs_of([self.expr], [(x, self.wrt.shape)])
-            what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)}"
-            return tensor_source([], self.shape, params, backend, f"d{self.order}_d{x}",
-                                 f"{what} with respect to {x}: identically zero.".replace('"', "'")), False
+            return tensor_source([], self.shape, params, backend, name,
+                                 f"{what}: identically zero.".replace('"', "'")), False
         shown = self.matrix if self.matrix is not None and not directional else self.form
         params = inputs_of([self.expr, shown], [(x, self.wrt.shape)])
-        what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} with respect to {x}"
-        name = f"d{self.order}_d{x}"
         terms = None if directional or (self.matrix is not None and not structured) else self._terms()
         if structured and terms is None:
             raise MatdiffError("this derivative has no factored (structured) form: one of its factors "

@@ -118,7 +118,8 @@ COMMON: dict[Op, Template] = {
     ar.EYE: _eye, ar.COMMUTATION: _commutation,
     la.TRACE: "{xp}.trace({0})", la.VEC: _vec, la.UNVEC: _unvec, la.KRON: _kron, la.KRON_L: _kron_l,
     la.KRON_R: _kron_r, la.DET: "{linalg}.det({0})", la.LOGDET: "{linalg}.slogdet({0})[1]",
-    la.INV: "{linalg}.inv({0})", la.ADJ: "{adj}({0})", la.NORM2: "{linalg}.norm({0})", la.NORM1: "{xp}.sum({xp}.abs({0}))",
+    la.INV: "{linalg}.inv({0})", la.ADJ: "{adj}({0})", la.NORM2: "{linalg}.norm({0})",
+    la.NORM1: "{xp}.sum({xp}.abs({0}))",
     ew.POWC: _powc, ew.EPOW: "{0} ** {1}", mf.MATPOW: lambda n, a, s: f"{{matrix_power}}({a[0]}, {n.attr})",
     mf.MATFUN: _matfun, se.POWSYM: lambda n, a, s: f"{{matrix_power}}({a[0]}, {{int}}({n.attr}))",
     se.ELEM: lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", se.UNIT: _unit,
@@ -135,11 +136,11 @@ COMMON: dict[Op, Template] = {
 
 
 def _adjugate(xp: str, svd: str, flip: str, cat: str) -> str:
-    """adj(X) = det(U) det(V) · V diag(Π_{j≠i} s_j) U' from the SVD X = U S V' (see linalg.adjugate)."""
+    """adj(X) = det(U) det(V) · V diag(Π_{j≠i} s_j) U' from the SVD X = U S V' (see
+    linalg.adjugate); ``flip`` reverses a vector (a template with one ``{}``)."""
     ones = f"{xp}.ones_like(s[:1])"
     before = f"{xp}.cumprod({cat}([{ones}, s[:-1]]), 0)"
-    after = f"{xp}.flip({xp}.cumprod({cat}([{ones}, {flip}[:-1]]), 0), (0,))" if xp == "torch" \
-        else f"{xp}.flip({xp}.cumprod({cat}([{ones}, {flip}[:-1]]), 0))"
+    after = flip.format(f"{xp}.cumprod({cat}([{ones}, {flip.format('s')}[:-1]]), 0)")
     return (f"(lambda x: (lambda u, s, vh: {xp}.linalg.det(u) * {xp}.linalg.det(vh) * "
             f"((vh.T * ({before} * {after})) @ u.T))(*{svd}))")
 
@@ -198,7 +199,7 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                "spd_inv": "(lambda x: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), "
                           "jnp.eye(x.shape[0])))",
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
-               "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip(s)", "jnp.concatenate")},
+               "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate")},
               frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
 TORCH = Backend("torch", "import torch",
                 {"xp": "torch", "linalg": "torch.linalg", "f64": "torch.float64", "int": "int",
@@ -209,7 +210,7 @@ TORCH = Backend("torch", "import torch",
                  "spd_inv": "(lambda x: torch.cholesky_inverse(torch.linalg.cholesky(x)))",
                  "spd_solve": "(lambda x, b: torch.cholesky_solve(b if b.dim() == 2 else b[:, None], "
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
-                 "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip(s, (0,))", "torch.cat")},
+                 "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat")},
                 frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
 BACKENDS = {b.name: b for b in (NUMPY, JAX, TORCH)}
 

@@ -10,18 +10,18 @@ import scipy.linalg.lapack
 
 from ..errors import LimitError
 from ..ops.linalg import adjugate as adj  # noqa: F401  (called by generated code)
-from ..ops.matfun import _real
+from ..ops.matfun import real_value
 
 
 def logm(x: np.ndarray) -> np.ndarray:
     """The real principal logarithm; refused (DomainError, as evaluate does) where X has an
     eigenvalue on the negative real axis, never a complex or real-part answer."""
-    return _real(scipy.linalg.logm(x), "logm")
+    return real_value(scipy.linalg.logm(x), "logm")
 
 
 def sqrtm(x: np.ndarray) -> np.ndarray:
     """The real principal square root, refused where it does not exist."""
-    return _real(scipy.linalg.sqrtm(x), "sqrtm")
+    return real_value(scipy.linalg.sqrtm(x), "sqrtm")
 
 
 def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:
@@ -36,7 +36,7 @@ def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:
                 b = a | (1 << i)
                 block[a * n:(a + 1) * n, b * n:(b + 1) * n] = e
     fn = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}[f]
-    return _real(np.asarray(fn(block)), f"the Fréchet derivative of {f}")[:n, (size - 1) * n:]
+    return real_value(np.asarray(fn(block)), f"the Fréchet derivative of {f}")[:n, (size - 1) * n:]
 
 
 def commutation(m: int, n: int) -> np.ndarray:

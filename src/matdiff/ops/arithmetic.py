@@ -247,12 +247,12 @@ HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i
 DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
          product("/"), "A/s for a scalar s", latex=tex_frac,
          index=_index_div, kron=lambda n, ks: div(ks[0], n.args[1]),
-         domain='s ≠ 0')
+         domain="s ≠ 0")
 EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
           lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise",
           latex=tex_product(r" \oslash "), index=_index_ediv,
           kron=_kron_ediv,
-         domain='B with no zero entry')
+          domain="B with no zero entry")
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
          call("sum"), "sum of all entries; its transpose broadcasts",
          latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum)

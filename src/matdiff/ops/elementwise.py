@@ -155,7 +155,7 @@ POWC = Op("powc", _unary_shape, _powc_jvp, None,
 EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
           _epow_syntax, "u.^v elementwise (u > 0 where v varies)",
           latex=lambda n, a: tex_power(n, a, a[1][0], not n.shape.is_scalar),
-         domain='u > 0 (any u where v is a constant integer)')
+          domain="u > 0 (any u where v is a constant integer)")
 
 
 def powc(u: Node, p: float) -> Node:

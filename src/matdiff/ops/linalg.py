@@ -284,7 +284,7 @@ TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
            lambda n, v, c: np.trace(v[0], axis1=-2, axis2=-1), call("tr"), "trace; G:tr(dX) gives G·I",
            latex=tex_call(r"\operatorname{tr}"), index=_index_trace,
            kron=lambda n, ks: mul(transpose(vec(eye(n.args[0].shape.dims[0]))), ks[0]),
-         domain='square X')
+           domain="square X")
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
           "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
           latex=tex_call(r"\operatorname{diag}"), index=_index_diag)
@@ -303,27 +303,27 @@ KRON_R = Op("kron_r", _attr_shape, _jvp_bilinear, _vjp_kron_r, _lower_kron_r, ca
             "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B")
 DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
          call("det"), "determinant", latex=tex_call(r"\det"),
-         domain='square X')
+         domain="square X")
 LOGDET = Op("logdet", _scalar_of_square("logdet"), _jvp_logdet, None, _lower_logdet,
             call("logdet"), "log of a positive determinant", latex=tex_call(r"\log\det"),
-         domain='square X with det X > 0')
+            domain="square X with det X > 0")
 ADJ = Op("adj", _square_of_square("adj"), _jvp_adj, None, lambda n, v, c: adjugate(v[0]),
          call("adj"), "adjugate: adj(X) X = det(X) I; adj(X) = det(X) inv(X) for a nonsingular X",
          latex=tex_call(r"\operatorname{adj}"),
          domain="every square X (its derivative needs X nonsingular)")
 INV = Op("inv", _square_of_square("inv"), _jvp_inv, None, _lower_inv, call("inv"), "inverse",
           latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{-1}}", POSTFIX),
-         domain='nonsingular square X')
+          domain="nonsingular square X")
 NORM2 = Op("norm2", _scalar_of_any("norm2"), _jvp_norm2, None, _lower_norm2, call("norm2"),
            "Euclidean norm of a vector, Frobenius norm of a matrix",
            latex=lambda n, a: tex_wrap(r"\left\lVert ", r"\right\rVert_{" +
                                        ("F" if n.args[0].shape.is_matrix else "2") + "}")(n, a),
-         domain='all real u (u ≠ 0 for the derivative)')
+           domain="all real u (u ≠ 0 for the derivative)")
 NORM1 = Op("norm1", _scalar_of_any("norm1"), _jvp_norm1, None,
            lambda n, v, c: np.sum(np.abs(v[0]), axis=logical_axes(n.args[0].shape.rank)),
            call("norm1"), "sum of absolute values",
            latex=tex_wrap(r"\left\lVert ", r"\right\rVert_{1}"),
-         domain='all real u (no zero entry for the derivative)')
+           domain="all real u (no zero entry for the derivative)")
 LSE = Op("logsumexp", _scalar_of_any("logsumexp"), _jvp_lse, None,
          lambda n, v, c: special.logsumexp(v[0], axis=logical_axes(n.args[0].shape.rank)),
          call("logsumexp"), "log Σ exp(u)")

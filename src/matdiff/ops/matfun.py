@@ -25,7 +25,8 @@ from .linalg import inv
 from .notation import call, paren, paren_tex
 
 
-def _real(value: np.ndarray, name: str) -> np.ndarray:
+def real_value(value: np.ndarray, name: str) -> np.ndarray:
+    """A matrix function's value, refused (DomainError) where it has no real value."""
     if np.iscomplexobj(value):
         if np.max(np.abs(value.imag), initial=0.0) > 1e-8 * max(1.0, np.max(np.abs(value.real))):
             raise DomainError(f"{name} has no real value here (an eigenvalue on the negative real axis)")
@@ -76,7 +77,7 @@ def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nda
     fn = FUNCTIONS[name]
     x, dirs = vals[0], vals[1:]
     if k == 0:
-        return _real(fn(x), name)
+        return real_value(fn(x), name)
     n = x.shape[-1]
     batch = np.broadcast_shapes(*(v.shape[:-2] for v in vals))
     size = 2 ** k
@@ -87,7 +88,7 @@ def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nda
             if not a & (1 << i):
                 b = a | (1 << i)
                 block[..., a * n:(a + 1) * n, b * n:(b + 1) * n] = e
-    return _real(fn(block), name)[..., :n, (size - 1) * n:]
+    return real_value(fn(block), name)[..., :n, (size - 1) * n:]
 
 
 def _jvp_matfun(node: Node, ts: Sequence[Maybe]) -> Maybe:

@@ -81,7 +81,7 @@ def function_reference() -> str:
               ", ".join(f"`{a}` (`{b}`)" for a, b in ALIASES.items()) +
               ", `Xᵀ`, `X.T` and `X^T` (`X'`), `A@B` (`A*B`).", "",
               "Refused with the spelling to use:", "", _row("name", "write instead"), _row("---", "---")]
-    lines += [_row(f"`{name}`", how if " " in how else f"`{how}`") for name, how in HOW_TO.items()]
+    lines += [_row(f"`{name}`", how) for name, how in HOW_TO.items()]
     return "\n".join(lines) + "\n"
 
 

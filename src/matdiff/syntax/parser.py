@@ -172,7 +172,9 @@ HOW_TO = {
     "softplus": "softplus is written log(vector(1) + exp(x)) (logsumexp for a sum of exponentials)",
     "determinant": "the determinant is written det(X)",
     "adjugate": "the adjugate is written adj(X)",
-    "asin": "arcsin", "acos": "arccos", "atan": "arctan",
+    "asin": "the inverse sine is written arcsin(x)",
+    "acos": "the inverse cosine is written arccos(x)",
+    "atan": "the inverse tangent is written arctan(x)",
 }
 
 
@@ -545,9 +547,7 @@ class _Builder:
         name = ALIASES.get(name, name)
         if name not in ARITY:
             if name in HOW_TO:
-                how = HOW_TO[name]
-                how = how if " " in how else f"it is written {how}(x)"
-                raise UnknownNameError(f"unknown function '{name}': {how}")
+                raise UnknownNameError(f"unknown function '{name}': {HOW_TO[name]}")
             close = difflib.get_close_matches(name, list(ARITY) + list(CONSTANTS), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownNameError(f"unknown function '{name}'{hint}")
