@@ -6,7 +6,13 @@ from fastapi.testclient import TestClient
 
 from matdiff.web.app import app
 
-client = TestClient(app)
+client = TestClient(app, base_url="http://127.0.0.1:8000")
+
+
+def local(**options: object) -> TestClient:
+    """A client of a fresh app (its own answer cache), on loopback."""
+    from matdiff.web import app as web
+    return TestClient(web.create_app(**options), base_url="http://127.0.0.1:8000")
 
 
 def test_page_is_served() -> None:
@@ -69,9 +75,14 @@ def test_slow_request_is_cut_off(monkeypatch) -> None:
     import time
 
     from matdiff.web import app as web
-    monkeypatch.setattr(web, "WAIT_SECONDS", 0.1)
-    monkeypatch.setattr(web.api, "derivative", lambda *a, **k: time.sleep(1.5))
-    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x", "wrt": "x"})
+
+    class Slow:
+        def call(self, task: str, query: dict, seconds: float) -> None:
+            time.sleep(1.0)
+    web._pools()
+    monkeypatch.setattr(web, "WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(web, "_pools", lambda: {"fast": Slow(), "slow": Slow()})
+    r = local().post("/api/derivative", json={"expr": "x", "wrt": "x"})
     assert r.status_code == 503 and "busy" in r.json()["error"]
 
 
@@ -95,22 +106,31 @@ def test_load_test_bodies_never_fail_the_server(body: dict) -> None:
         assert isinstance(r.json()["explain"], list)
 
 
-def test_repeated_queries_are_answered_from_memory(monkeypatch) -> None:
+def test_repeated_queries_are_answered_from_memory() -> None:
     from matdiff.web import app as web
-    calls = []
-    real = web.api.derivative
-    monkeypatch.setattr(web.api, "derivative", lambda *a, **k: calls.append(a) or real(*a, **k))
-    local = TestClient(web.create_app())
-    first = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
-    again = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
-    other = local.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "A"}).json()
-    assert first == again and other != first and len(calls) == 2
+    fresh = local()
+    fresh.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    calls = web._POOLS["fast"].calls
+    first = fresh.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
+    again = fresh.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"}).json()
+    other = fresh.post("/api/derivative", json={"expr": "x'*A*x", "wrt": "A"}).json()
+    assert first == again and other != first and web._POOLS["fast"].calls == calls + 1
+
+
+def test_the_answer_cache_is_bounded_in_bytes() -> None:
+    from matdiff.web.app import Answers
+    kept = Answers(10_000)
+    for k in range(100):
+        kept.put(f"q{k}", {"text": "x" * 500})
+    assert kept.size <= 10_000 and kept.get("q99") is not None and kept.get("q0") is None
+    kept.put("huge", {"text": "x" * 5000})
+    assert kept.get("huge") is None
 
 
 def test_work_past_the_fast_lane_is_finished_in_the_slow_lane(monkeypatch) -> None:
     from matdiff.web import app as web
     monkeypatch.setattr(web, "FAST_SECONDS", 0.0)
-    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    r = local().post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
     assert r.status_code == 200 and r.json()["text"] == "(A' + A)*x"
 
 
@@ -118,7 +138,7 @@ def test_work_past_both_lanes_is_a_clear_refusal(monkeypatch) -> None:
     from matdiff.web import app as web
     monkeypatch.setattr(web, "FAST_SECONDS", 0.0)
     monkeypatch.setattr(web, "REQUEST_SECONDS", 0.0)
-    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    r = local().post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
     assert r.status_code == 422 and "time budget" in r.json()["error"]
 
 
@@ -126,6 +146,6 @@ def test_a_full_slow_lane_turns_long_work_away(monkeypatch) -> None:
     from matdiff.web import app as web
     monkeypatch.setattr(web, "FAST_SECONDS", 0.0)
     monkeypatch.setattr(web, "SLOW_WAITING", 0)
-    r = TestClient(web.create_app()).post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
+    r = local().post("/api/derivative", json={"expr": "x'*A*x", "wrt": "x"})
     assert r.status_code == 429 and r.headers["retry-after"] == str(web.RETRY_AFTER)
     assert "busy" in r.json()["error"]

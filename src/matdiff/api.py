@@ -70,8 +70,7 @@ def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | N
     at its argument is called ``G``: ``derivative("g(X^2)", wrt="X", functions=…)``
     is ``G*X' + X'*G``, evaluated with a value for ``G``.
     """
-    if not isinstance(wrt, str) or not wrt.isidentifier():
-        raise MatdiffError(f"wrt must be a variable name, got {wrt!r}")
+    _name(wrt, "wrt")
     node = _parse(expr, shapes, assume, functions) if isinstance(expr, str) else _checked(expr)
     return Derivative(node, wrt, order, declared_shapes(shapes).get(wrt))
 
@@ -82,8 +81,10 @@ def vjp(expr: str | Node, wrt: str, cotangent: str = "G", shapes: ShapeSpec | No
     """The backprop rule of F: the gradient of ⟨C, F(X)⟩ = sum(C.*F) with respect to X,
     for an upstream gradient named ``cotangent`` (of F's shape):
     ``vjp("X'*W", wrt="W", cotangent="G")`` is ``X*G``."""
+    _name(wrt, "wrt")
+    _name(cotangent, "the cotangent")
     node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
-    if not cotangent.isidentifier() or cotangent in node.variables():
+    if cotangent in node.variables():
         raise MatdiffError(f"the cotangent needs a name not used in the expression, got {cotangent!r}")
     if node.shape.is_scalar:
         return Derivative(mul(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
@@ -95,8 +96,9 @@ def differential(expr: str | Node, wrt: str | list[str] | None = None,
                  shapes: ShapeSpec | None = None, assume: Assumptions | None = None) -> Differential:
     """dF in matrix notation with a direction dX per variable (all of them by default):
     ``differential("X'*W")`` is ``dX'*W + X'*dW``."""
+    names = None if wrt is None else _names(wrt)
     node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
-    return Differential(node, [wrt] if isinstance(wrt, str) else wrt)
+    return Differential(node, names)
 
 
 @guarded
@@ -112,8 +114,8 @@ def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy
                    ) -> Callable[..., Any]:
     """One compiled function returning ``(value, ∂f/∂X1, ∂f/∂X2, …)`` for a scalar f,
     the subexpressions the value and the gradients share computed once."""
+    names = _names(wrt)
     node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
-    names = [wrt] if isinstance(wrt, str) else list(wrt)
     if not node.shape.is_scalar:
         raise MatdiffError("value_and_grad needs a scalar expression")
     grads = []
@@ -140,6 +142,20 @@ def evaluate(expr: str | Node, values: Mapping[str, Any]) -> np.ndarray:
 
 def _as_list(steps: list[str] | str) -> list[str]:
     return steps if isinstance(steps, list) else [steps]
+
+
+def _name(value: object, what: str) -> str:
+    """``value`` if it is a variable name; else a MatdiffError naming the argument."""
+    if not isinstance(value, str) or not value.isidentifier():
+        raise MatdiffError(f"{what} must be a variable name, got {value!r:.60}")
+    return value
+
+
+def _names(wrt: object) -> list[str]:
+    """One variable name or a list of them, as a list."""
+    if isinstance(wrt, (list, tuple)) and wrt:
+        return [_name(w, "each name in wrt") for w in wrt]
+    return [_name(wrt, "wrt (a name or a list of names)")]
 
 
 def _checked(expr: object) -> Node:
@@ -174,6 +190,9 @@ class Derivative(_Derivative):
             params = inputs_of([self.expr], [(x, self.wrt.shape)])
             return tensor_source([], self.shape, params, backend, name,
                                  f"{what}: identically zero.".replace('"', "'")), False
+        if self.size > LARGE:
+            raise LimitError(f"the derivative has {self.size:,} parts; code is generated for at most "
+                             f"{LARGE:,} (a lower order, or a smaller power, stays below it)")
         shown = self.matrix if self.matrix is not None and not directional else self.form
         params = inputs_of([self.expr, shown], [(x, self.wrt.shape)])
         terms = None if directional or (self.matrix is not None and not structured) else self._terms()

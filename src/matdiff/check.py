@@ -56,9 +56,11 @@ def _sample(shape: tuple[int, ...], domain: str, structure: object, rng: np.rand
     return rng.standard_normal(shape) / 2
 
 
-def check(d: Derivative, seed: int = 0, size: int = 3) -> CheckReport:
+def check(d: Derivative, seed: int = 0, size: int = 3, max_entries: int = MAX_ELEMENTS) -> CheckReport:
     """Compare d with finite differences of the expression (order 1) or of the
-    derivative one order lower, at random inputs; symbolic sizes are set to ``size``."""
+    derivative one order lower, at random inputs; symbolic sizes are set to ``size``.
+    The random inputs hold at most ``max_entries`` numbers in all (refused before any
+    is drawn), and the derivative at most MAX_ELEMENTS."""
     if d.abstract:
         raise MatdiffError("an expression with an unknown function cannot be checked numerically")
     lower = Derivative(d.expr, str(d.wrt.attr), d.order - 1, d.wrt.shape) if d.order > 1 else None
@@ -69,11 +71,13 @@ def check(d: Derivative, seed: int = 0, size: int = 3) -> CheckReport:
         rng = np.random.default_rng(seed)
         sizes: dict[str, int] = {}
         values: dict[str, object] = {}
+        drawn = 0
         for name, shape in shapes.items():
             dims = tuple(dim.value(sizes) or _bind(dim, sizes, size) for dim in shape.dims)
-            if math.prod(dims) > MAX_ELEMENTS:
-                raise LimitError(f"{name} would have {math.prod(dims):,} entries; a numeric check "
-                                 f"samples at most {MAX_ELEMENTS:,} per variable")
+            drawn += math.prod(dims)
+            if drawn > max_entries:
+                raise LimitError(f"the inputs would have {drawn:,} entries (up to {name}); a numeric "
+                                 f"check samples at most {max_entries:,}")
             values[name] = _sample(dims, domain, shape.structure, rng)
         for name in free_integers(d.expr):
             values[name] = 3

@@ -14,26 +14,40 @@ import numpy as np
 
 from .dims import Shape, Structure
 from .errors import DomainError, LimitError, MatdiffError, ShapeError
-from .expr import CONST, HOLE, VAR, Node
+from .expr import CONST, HOLE, VAR, Node, check_time
 from .ops.series import SIGMA, evaluate_sigma, free_integers
 
 #: The most float64 entries one intermediate value may have (400 MB).
 MAX_ELEMENTS = 50_000_000
+#: The most terms all the sigmas of one evaluation may add up, nested ones counted per
+#: outer term (checked before each sum starts).
+MAX_SIGMA_TERMS = 100_000
+#: The largest magnitude of an integer symbol's value (an exponent, a summation bound).
+MAX_INTEGER = 10**9
 
 
 class EvalContext:
     """Sizes of the symbolic dimensions and values of the leaves."""
 
     def __init__(self, sizes: Mapping[str, int], leaves: Mapping[Any, np.ndarray],
-                 ints: Mapping[str, int] | None = None) -> None:
+                 ints: Mapping[str, int] | None = None, budget: list[int] | None = None) -> None:
         self.sizes = dict(sizes)
         self.leaves = dict(leaves)
         #: Values of integer symbols (symbolic exponents, summation indices).
         self.ints = dict(ints or {})
+        #: The sigma terms this evaluation may still add (shared by nested contexts).
+        self.budget = budget if budget is not None else [MAX_SIGMA_TERMS]
 
     def with_int(self, name: str, value: int) -> EvalContext:
         """The same context with one more integer symbol bound (inside a sigma)."""
-        return EvalContext(self.sizes, self.leaves, {**self.ints, name: value})
+        return EvalContext(self.sizes, self.leaves, {**self.ints, name: value}, self.budget)
+
+    def spend(self, terms: int) -> None:
+        """Take ``terms`` sigma terms from the budget, or refuse before adding any."""
+        if terms > self.budget[0]:
+            raise LimitError(f"the sums would add more than {MAX_SIGMA_TERMS:,} terms in all; "
+                             "use smaller bounds")
+        self.budget[0] -= terms
 
     def dims(self, shape: Shape) -> tuple[int, ...]:
         out = shape.concrete(self.sizes)
@@ -50,24 +64,46 @@ class EvalContext:
 
 
 def as_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array of at most 2 axes with finite real entries; anything
+    else (complex, None, text, out of float range, nan, inf) is refused, never coerced."""
     try:
-        arr = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise MatdiffError(f"the value of {name} is not an array of numbers") from None
+    if raw.dtype.kind == "c":
+        raise DomainError(f"the value of {name} is complex; matdiff computes with real matrices only")
+    if raw.dtype.kind == "O" and any(v is None or isinstance(v, complex) for v in raw.flat):
+        raise MatdiffError(f"the value of {name} is not an array of real numbers")
+    if raw.dtype.kind not in "biufO":
+        raise MatdiffError(f"the value of {name} is not a number or an array of numbers: {value!r:.40}")
+    try:
+        arr = raw.astype(float)
     except (TypeError, ValueError):
         raise MatdiffError(f"the value of {name} is not an array of numbers") from None
+    except OverflowError:
+        raise LimitError(f"the value of {name} is beyond the float64 range") from None
     if arr.ndim > 2:
         raise ShapeError(f"the value of {name} has {arr.ndim} axes; at most 2 are allowed")
+    if not np.all(np.isfinite(arr)):
+        raise DomainError(f"the value of {name} has entries that are not finite (nan or inf)")
     return arr
 
 
 def integers(names: set[str], values: Mapping[str, Any]) -> dict[str, int]:
-    """Values of integer symbols (exponents, summation bounds) from ``values``."""
+    """Values of integer symbols (exponents, summation bounds) from ``values``: Python or
+    NumPy integers (or integral floats) of magnitude at most MAX_INTEGER."""
     out = {}
     for name in sorted(names):
         if name not in values:
             raise MatdiffError(f"no value given for the integer {name}")
-        v = np.asarray(values[name])
-        if v.ndim != 0 or not np.isfinite(v) or float(v) != int(v):
-            raise MatdiffError(f"{name} must be an integer, got {values[name]!r}")
+        v = values[name]
+        if isinstance(v, (float, np.floating)) and math.isfinite(v) and v == int(v):
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise MatdiffError(f"{name} must be an integer, got {v!r:.40}")
+        if abs(int(v)) > MAX_INTEGER:
+            raise LimitError(f"{name} = {int(v):.3g} is beyond the limit of ±{MAX_INTEGER:,} "
+                             "for an integer symbol")
         out[name] = int(v)
     return out
 
@@ -140,6 +176,7 @@ def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
             for node in top.walk(into=lambda n: n.op is not SIGMA):
                 if node in values:
                     continue
+                check_time()
                 if node.op is SIGMA:
                     values[node] = evaluate_sigma(node, ctx, run)
                     continue

@@ -37,6 +37,9 @@ from .transpose import transpose
 MAX_ORDER = 6
 #: Above this many parts a derivative is summarized rather than shown in every form.
 LARGE = 3_000
+#: Basis directions per pass times their size: a derivative is evaluated on rows of the
+#: identity a block at a time, so that memory is bounded by the result, not n².
+CHUNK = 1_000_000
 #: The most distinct nodes a derivative expression may have (high orders of long
 #: matrix powers grow combinatorially).
 MAX_NODES = 20_000
@@ -250,10 +253,23 @@ class Derivative:
             return np.broadcast_to(run(self.matrix, ctx, *checks), full).astype(float)
         m = len(self.directions)
         n = math.prod(in_shape)
-        basis = np.eye(n).reshape((n,) + in_shape)
-        for k, d in enumerate(self.directions):
-            ctx.leaves[d] = basis.reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)
-        value = run(self.form, ctx, *checks)
-        value = np.broadcast_to(value, (n,) * m + ctx.dims(self.form.shape))
-        value = np.moveaxis(value, list(range(m)), list(range(-m, 0))) if m else value
+        for k, d in enumerate(self.directions[1:], 1):
+            ctx.leaves[d] = _basis(0, n, in_shape).reshape((1,) * k + (n,) + (1,) * (m - k - 1) + in_shape)
+        step = max(1, CHUNK // n ** m)
+        pieces = []
+        for start in range(0, n, step):
+            rows = _basis(start, min(n, start + step), in_shape)
+            ctx.leaves[self.directions[0]] = rows.reshape(rows.shape[:1] + (1,) * (m - 1) + in_shape)
+            value = run(self.form, ctx, *(checks if start == 0 else ()))
+            pieces.append(np.broadcast_to(value, rows.shape[:1] + (n,) * (m - 1) + ctx.dims(self.form.shape)))
+        value = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        value = np.moveaxis(value, list(range(m)), list(range(-m, 0)))
         return np.ascontiguousarray(value, dtype=float).reshape(full)
+
+
+def _basis(start: int, stop: int, in_shape: tuple[int, ...]) -> np.ndarray:
+    """Rows ``start:stop`` of the n×n identity, each reshaped to ``in_shape``."""
+    n = math.prod(in_shape)
+    rows = np.zeros((stop - start, n))
+    rows[np.arange(stop - start), np.arange(start, stop)] = 1.0
+    return rows.reshape((stop - start,) + in_shape)

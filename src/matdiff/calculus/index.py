@@ -17,6 +17,10 @@ from ..indexing import DELTA, MAX_TERMS, Factor, IndexContext, Term, Terms, sing
 from ..ops import arithmetic as ar
 from ..render.text import to_text
 
+#: Subexpressions visited while writing one index form (each visit of a node shared by
+#: several parents counts again): bounds the time of a tensor too large to print.
+MAX_STEPS = 100_000
+
 #: Ops lowered entry by entry even where no direction occurs: they read well.
 _STRUCTURAL = (ar.MATMUL, ar.SCALE, ar.TRANSPOSE, ar.NEG, ar.EYE, ar.FILL)
 OUT = ("p", "q")
@@ -65,7 +69,14 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
             named[text] = node
         return text
 
+    names: dict[Node, str] = {}
+
     def name(node: Node) -> str:
+        if node not in names:
+            names[node] = _new_name(node)
+        return names[node]
+
+    def _new_name(node: Node) -> str:
         text = _factor_text(node, sized=False)
         if texts.setdefault(text, node) != node:
             text = _factor_text(node, sized=True)
@@ -75,7 +86,12 @@ def lower(form: Node, out_idx: tuple[str, ...], holes: dict[Node, tuple[str, ...
                 text = f"{base}#{k}"
         return text if node in with_holes else register(text, node)
 
+    steps = [MAX_STEPS]
+
     def go(node: Node, idx: tuple[str, ...]) -> Terms:
+        steps[0] -= 1
+        if steps[0] < 0:
+            raise LimitError(f"the index form takes more than {MAX_STEPS:,} steps to write out")
         if node.op is HOLE:
             target = holes[node]
             return [Term(1.0, [Factor(DELTA, (i, t)) for i, t in zip(idx, target)])]

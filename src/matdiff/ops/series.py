@@ -102,6 +102,7 @@ def evaluate_sigma(node: Node, ctx: Any, run: Any) -> np.ndarray:
         raise DomainError(f"sigma({j}, {lo}, {hi}, …) runs from {a} to {b}: a negative count")
     if b < a:
         return np.zeros(ctx.dims(node.shape))
+    ctx.spend(b - a + 1)
     return sum(run(node.args[0], ctx.with_int(j, value)) for value in range(a, b + 1))
 
 
@@ -148,6 +149,8 @@ def _elem_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
 
 def _unit_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
     k, n = node.attr[0].value(ctx.ints), ctx.dims(node.shape)[0]
+    if not 0 <= k < n:
+        raise DomainError(f"unit({node.attr[0]}, {n}) needs 0 <= {node.attr[0]} < {n}, got {k}")
     out = np.zeros(n)
     out[k] = 1.0
     return out

@@ -33,6 +33,8 @@ from ..intexpr import IntExpr
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
 MAX_NODES = 5_000
+#: The largest size of one axis a shape may declare.
+MAX_SIZE = 10**9
 
 _PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(), parser="lalr",
                propagate_positions=True, maybe_placeholders=True)
@@ -85,6 +87,9 @@ def shape_from_text(text: str) -> tuple[int | str, ...]:
     """'3x4' → (3, 4), 'n' → ('n',), 'scalar' or '' → ()."""
     text = text.strip()
     parts = [] if text in ("", "scalar") else [p.strip() for p in text.split("x")]
+    for p in parts:
+        if p.isdigit() and not (p.isascii() and len(p) <= 10 and 1 <= int(p) <= MAX_SIZE):
+            raise ShapeError(f"the size {p[:20]!r} is not a whole number from 1 to {MAX_SIZE:,}")
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
@@ -103,7 +108,7 @@ def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
         dims = []
         for d in spec:
             if isinstance(d, bool) or not isinstance(d, (numbers.Integral, str)) or \
-                    (isinstance(d, numbers.Integral) and not 1 <= d <= 10**9) or \
+                    (isinstance(d, numbers.Integral) and not 1 <= d <= MAX_SIZE) or \
                     (isinstance(d, str) and not _SIZE_NAME.fullmatch(d)):
                 raise ShapeError(f"the shape of {name} has an invalid size {d!r}")
             dims.append(Dim.of(d if isinstance(d, str) else int(d)))

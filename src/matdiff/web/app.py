@@ -1,42 +1,43 @@
-"""The JSON API behind the page (FastAPI; its OpenAPI schema is at /openapi.json).
+"""The JSON API behind the page (FastAPI; its OpenAPI schema is at /openapi.json, its
+reference at /docs, both served from this machine).
 
 POST /api/derivative  → every form of the derivative, the steps and a numeric check
 POST /api/variables   → the variables of an expression with their types and shapes
 GET  /                → the page
-Errors on bad input are 422 responses carrying the message and the column.
+Bad input is a 4xx response carrying the message and the column; the work of every
+request runs in a worker process held to a memory cap and killed at its deadline
+(``workers.py``), behind a gate that serves only this machine's pages (``gate.py``).
 """
 from __future__ import annotations
 
-import re
+import html
+import json
+import os
 import threading
-import time
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Iterable
 
 import anyio
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from .. import api
-from ..check import check
-from ..errors import MatdiffError, ShapeError, TimeLimitError
-from ..expr import DEADLINE
-from ..syntax import MAX_LENGTH
-from ..syntax.parser import ARITY, shape_from_text, shape_by_letter
+from ..errors import MatdiffError, TimeLimitError
+from .gate import ALLOW_HOSTS_ENV, Gate
+from .models import DerivativeQuery, DerivativeResult, Problem, Query, Variable
+from .workers import Pool, Refused
 
-T = TypeVar("T")
 STATIC = Path(__file__).parent / "static"
-#: Per-request limits: the body's size and the time a derivation may take.
-MAX_BODY = 64 * 1024
+#: Seconds a derivation may take (in the slow lane; see below).
 REQUEST_SECONDS = 5.0
 #: A request still unanswered this long after it was received gets a 503 (it waits for a
-#: worker thread first; the engine's own deadline starts when the work does).
+#: worker first; the deadline of its work starts when the work does).
 WAIT_SECONDS = 60.0
-#: Two lanes per server process, so that heavy requests never hold up light ones: every
-#: request first runs in the fast lane (RUNNING at once) with FAST_SECONDS to finish;
-#: one that needs longer starts again in the slow lane (SLOW_RUNNING at once) with
+#: Two lanes of worker processes, so that heavy requests never hold up light ones: every
+#: request first runs in the fast lane (RUNNING workers) with FAST_SECONDS to finish;
+#: one that needs longer starts again in the slow lane (SLOW_RUNNING workers) with
 #: REQUEST_SECONDS. The rest wait their turn, so each deadline measures its own work.
 RUNNING = 2
 FAST_SECONDS = 0.3
@@ -45,187 +46,171 @@ SLOW_RUNNING = 1
 #: 429 and Retry-After (the server is saturated), rather than queued past WAIT_SECONDS.
 SLOW_WAITING = 8
 RETRY_AFTER = 10
+#: Bytes of answers kept per server process (as JSON): derivation is a pure function of
+#: the query, so a repeated query (the page asks again as one edits) costs a lookup.
+CACHE_BYTES = 32 << 20
+
 _LANES: dict[str, anyio.CapacityLimiter] = {}
+_POOLS: dict[str, Pool] = {}
+_POOLS_LOCK = threading.Lock()
 
 
 class Busy(Exception):
     """The slow lane is full: try again later."""
-#: Answers kept per process, by request: derivation is a pure function of the query, so a
-#: repeated query (the page asks again as one edits, popular expressions) costs a lookup.
-CACHED = 1024
 
 
-class Query(BaseModel):
-    """An expression and what is known about its variables."""
-
-    expr: str = Field(max_length=MAX_LENGTH, examples=["norm2(X'*W)^2"])
-    shapes: dict[str, str] = Field(default_factory=dict, max_length=50,
-                                   description="NAME: '3x4', '3', 'scalar' or 'mxn'")
-    assume: dict[str, str] = Field(default_factory=dict, max_length=50,
-                                   description="NAME: 'symmetric', 'spd' or 'diagonal'")
-
-
-class DerivativeQuery(Query):
-    wrt: str = Field(max_length=100, examples=["W"])
-    order: int = Field(default=1, ge=1, le=4)
-    check: bool = True
-
-
-class Variable(BaseModel):
-    name: str
-    kind: str
-    shape: str
-    structure: str | None = None
-
-
-class DerivativeResult(BaseModel):
-    text: str
-    latex: str
-    mathml: str
-    index: str
-    kron: str | None
-    kron_layout: str | None
-    explain: list[str]
-    code: str | None
-    check: str | None
-    variables: list[Variable]
-
-
-class Problem(BaseModel):
-    error: str
-    kind: str
-    position: int | None
-
-
-def _shapes(q: Query) -> dict[str, tuple[int | str, ...]]:
-    return {name: shape_from_text(text) for name, text in q.shapes.items() if text.strip()}
-
-
-def _kind(shape: Any) -> str:
-    return "scalar" if shape.is_scalar else "vector" if shape.is_vector else "matrix"
-
-
-def _variables(node: Any) -> list[Variable]:
-    out = []
-    for name, shape in sorted(node.variables().items()):
-        kind = _kind(shape)
-        out.append(Variable(name=name, kind=kind, shape="x".join(str(d) for d in shape.dims),
-                            structure=shape.structure.value if shape.structure else None))
-    return out
-
-
-async def limited(work: Callable[[], T]) -> T:
-    """Run ``work`` in a worker thread under a deadline the engine checks as it builds and
-    walks expressions (so the thread itself stops: a LimitError, 422): in the fast lane
-    first, then, if it needs more time, in the slow lane. Should no answer come within
-    WAIT_SECONDS, the client gets a 503 anyway."""
-    def bounded(seconds: float) -> Callable[[], T]:
-        def run() -> T:
-            DEADLINE.set(time.monotonic() + seconds)
-            return work()
-        return run
+def _pools() -> dict[str, Pool]:
+    """This process's workers, started on the first request."""
+    with _POOLS_LOCK:
+        if not _POOLS:
+            _POOLS.update(fast=Pool(RUNNING), slow=Pool(SLOW_RUNNING))
     if not _LANES:
         _LANES.update(fast=anyio.CapacityLimiter(RUNNING), slow=anyio.CapacityLimiter(SLOW_RUNNING))
+    return _POOLS
+
+
+async def limited(task: str, query: dict[str, Any]) -> Any:
+    """Run ``task`` in a worker: in the fast lane first, then, if it needs more time, in
+    the slow lane. Should no answer come within WAIT_SECONDS, the client gets a 503."""
+    pools = _pools()
     with anyio.fail_after(WAIT_SECONDS):
         try:
-            return await anyio.to_thread.run_sync(bounded(FAST_SECONDS), abandon_on_cancel=True,
-                                                  limiter=_LANES["fast"])
+            return await anyio.to_thread.run_sync(pools["fast"].call, task, query, FAST_SECONDS,
+                                                  abandon_on_cancel=True, limiter=_LANES["fast"])
+        except Refused as e:
+            if e.kind != "TimeLimitError":
+                raise
         except TimeLimitError:
-            if _LANES["slow"].statistics().tasks_waiting >= SLOW_WAITING:
-                raise Busy from None
-            return await anyio.to_thread.run_sync(bounded(REQUEST_SECONDS), abandon_on_cancel=True,
-                                                  limiter=_LANES["slow"])
+            pass
+        if _LANES["slow"].statistics().tasks_waiting >= SLOW_WAITING:
+            raise Busy
+        return await anyio.to_thread.run_sync(pools["slow"].call, task, query, REQUEST_SECONDS,
+                                              abandon_on_cancel=True, limiter=_LANES["slow"])
 
 
-def create_app() -> FastAPI:
-    answers: dict[str, DerivativeResult] = {}
-    lock = threading.Lock()
-    app = FastAPI(title="matdiff", version="0.1.0",
+class Answers:
+    """Answers by query, at most CACHE_BYTES of them (as JSON), the least recently used
+    making room; answers larger than a tenth of that are not kept."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.kept: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            if key not in self.kept:
+                return None
+            self.kept.move_to_end(key)
+            return self.kept[key][0]
+
+    def put(self, key: str, answer: dict[str, Any]) -> None:
+        cost = len(key) + len(json.dumps(answer))
+        if cost > self.limit // 10:
+            return
+        with self.lock:
+            if key in self.kept:
+                return
+            self.kept[key] = (answer, cost)
+            self.size += cost
+            while self.size > self.limit:
+                self.size -= self.kept.popitem(last=False)[1][1]
+
+
+def _problem(status: int, text: str, kind: str, pos: int | None = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return JSONResponse(status_code=status, headers=headers,
+                        content=Problem(error=text, kind=kind, position=pos).model_dump())
+
+
+def _reference(schema: dict[str, Any]) -> str:
+    """The API reference as one HTML page with no script, from the OpenAPI schema."""
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(schema['info']['title'])}"
+             " API</title></head><body>", f"<h1>{html.escape(schema['info']['title'])} API</h1>",
+             f"<p>{html.escape(schema['info'].get('description', ''))}</p>",
+             "<p>The machine-readable schema: <a href='/openapi.json'>/openapi.json</a>.</p>"]
+    models = schema.get("components", {}).get("schemas", {})
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            parts.append(f"<h2>{method.upper()} {html.escape(path)}</h2>"
+                         f"<p>{html.escape(op.get('description', op.get('summary', '')))}</p>")
+            ref = op.get("requestBody", {}).get("content", {}).get("application/json", {}) \
+                .get("schema", {}).get("$ref", "")
+            fields = models.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+            if fields:
+                parts.append("<table><tr><th>field</th><th>type</th><th>about</th></tr>" + "".join(
+                    f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v.get('type', '')))}</td>"
+                    f"<td>{html.escape(str(v.get('description', v.get('default', ''))))}</td></tr>"
+                    for k, v in fields.items()) + "</table>")
+            codes = ", ".join(f"{c} {html.escape(r.get('description', ''))}" for c, r in op["responses"].items())
+            parts.append(f"<p>Responses: {codes}.</p>")
+    return "\n".join(parts + ["</body></html>"])
+
+
+def create_app(allow_hosts: Iterable[str] | None = None) -> Gate:
+    """The app behind its gate; ``allow_hosts`` adds to loopback the names the Host header
+    may carry (by default from the MATDIFF_ALLOW_HOSTS environment variable)."""
+    if allow_hosts is None:
+        allow_hosts = os.environ.get(ALLOW_HOSTS_ENV, "").split(",")
+    answers = Answers(CACHE_BYTES)
+    app = FastAPI(title="matdiff", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Derivatives of matrix expressions: matrix notation, index and "
                               "Kronecker forms, steps and numeric checks.")
+    problems: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 413, 415, 422, 503)}
 
     @app.exception_handler(MatdiffError)
     async def bad_input(request: Request, e: MatdiffError) -> JSONResponse:
-        body = Problem(error=str(e).splitlines()[0], kind=type(e).__name__, position=e.pos)
-        return JSONResponse(status_code=422, content=body.model_dump())
+        return _problem(422, str(e).splitlines()[0], type(e).__name__, e.pos)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            body = Problem(error=f"the request body is larger than {MAX_BODY} bytes",
-                           kind="LimitError", position=None)
-            return JSONResponse(status_code=413, content=body.model_dump())
-        return await call_next(request)
+    @app.exception_handler(Refused)
+    async def refused(request: Request, e: Refused) -> JSONResponse:
+        return _problem(422, e.message, e.kind, e.pos)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError) -> JSONResponse:
+        first = e.errors()[0] if e.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        return _problem(422, f"{where}: {first['msg']}" if where else first["msg"], "InvalidRequest")
 
     @app.exception_handler(TimeoutError)
     async def too_slow(request: Request, e: TimeoutError) -> JSONResponse:
-        body = Problem(error=f"no answer within {WAIT_SECONDS:g} s: the server is busy",
-                       kind="LimitError", position=None)
-        return JSONResponse(status_code=503, content=body.model_dump())
+        return _problem(503, f"no answer within {WAIT_SECONDS:g} s: the server is busy", "LimitError")
 
     @app.exception_handler(Busy)
     async def busy(request: Request, e: Busy) -> JSONResponse:
-        body = Problem(error=f"the server is busy with long derivations; try again in {RETRY_AFTER} s",
-                       kind="Busy", position=None)
-        return JSONResponse(status_code=429, content=body.model_dump(),
-                            headers={"Retry-After": str(RETRY_AFTER)})
+        return _problem(429, f"the server is busy with long derivations; try again in {RETRY_AFTER} s",
+                        "Busy", headers={"Retry-After": str(RETRY_AFTER)})
 
     @app.exception_handler(Exception)
     async def defect(request: Request, e: Exception) -> JSONResponse:
-        body = Problem(error="internal error", kind=type(e).__name__, position=None)
-        return JSONResponse(status_code=500, content=body.model_dump())
+        return _problem(500, "internal error", type(e).__name__)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
-    @app.post("/api/variables", response_model=list[Variable],
-              responses={422: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}})
-    async def variables(q: Query) -> list[Variable]:
-        return await limited(lambda: _variables_of(q))
+    @app.get("/docs", include_in_schema=False)
+    def reference() -> HTMLResponse:
+        return HTMLResponse(_reference(app.openapi()))
 
-    def _variables_of(q: Query) -> list[Variable]:
-        """The variables with their inferred types; when the shapes do not fit yet, the
-        names with their default types, so that the user can fix them in the table."""
-        try:
-            return _variables(api.parse(q.expr, _shapes(q), q.assume))
-        except ShapeError:
-            names = sorted(set(re.findall(r"\b([A-Za-z]\w*)\b(?!\s*\()", q.expr)) - set(ARITY) - {"eye"})
-            return [Variable(name=n, kind=_kind(shape_by_letter(n)), shape="") for n in names]
+    @app.post("/api/variables", response_model=list[Variable], responses=problems)
+    async def variables(q: Query) -> Any:
+        """The variables of the expression, with the types and shapes inferred for them."""
+        return await limited("variables", q.model_dump())
 
-    @app.post("/api/derivative", response_model=DerivativeResult,
-              responses={422: {"model": Problem}, 413: {"model": Problem}, 429: {"model": Problem},
-                         503: {"model": Problem}})
-    async def derivative(q: DerivativeQuery) -> DerivativeResult:
+    @app.post("/api/derivative", response_model=DerivativeResult, responses={**problems, 429: {"model": Problem}})
+    async def derivative(q: DerivativeQuery) -> Any:
+        """The derivative in every form (text, LaTeX, MathML, index, Kronecker), its steps,
+        NumPy code and the verdict of a numeric check."""
         key = q.model_dump_json()
         kept = answers.get(key)
-        return kept if kept is not None else await limited(lambda: _remember(key, q))
+        if kept is None:
+            kept = await limited("derivative", q.model_dump())
+            answers.put(key, kept)
+        return kept
 
-    def _remember(key: str, q: DerivativeQuery) -> DerivativeResult:
-        """The answer, kept unless it failed (a time limit depends on the load); the
-        oldest kept answer makes room. (Kept meanwhile by a request ahead in line?)"""
-        kept = answers.get(key)
-        if kept is not None:
-            return kept
-        answer = _derive(q)
-        with lock:
-            if len(answers) >= CACHED:
-                answers.pop(next(iter(answers)))
-            answers[key] = answer
-        return answer
-
-    def _derive(q: DerivativeQuery) -> DerivativeResult:
-        d = api.derivative(q.expr, wrt=q.wrt, order=q.order, shapes=_shapes(q), assume=q.assume)
-        report = None
-        if q.check and not d.abstract:
-            try:
-                report = str(check(d))
-            except MatdiffError as e:
-                report = f"not checked: {e}"
-        return DerivativeResult(**d.to_dict(), check=report, variables=_variables(d.expr))
-
-    return app
+    return Gate(app, allow_hosts)
 
 
 app = create_app()

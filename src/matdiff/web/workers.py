@@ -1,0 +1,137 @@
+"""Worker processes with hard limits: each request's work runs in a child process whose
+address space is capped, and which is killed (and replaced) when it runs past its
+deadline, so that no request can take the server's memory or hold a worker forever.
+
+The children are forked from a fork server that has imported the engine once, so a
+replacement starts in milliseconds. Inside, the engine's own deadline (``expr.DEADLINE``)
+stops work cooperatively first; the kill is the hard limit behind it.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..errors import LimitError, MatdiffError, TimeLimitError
+from ..expr import DEADLINE
+
+#: The memory a worker may add to what it holds when it starts (address space, bytes).
+MEMORY = 1 << 30
+#: Seconds a worker gets past its cooperative deadline before it is killed.
+GRACE = 0.5
+
+
+class Refused(Exception):
+    """Bad input found by a worker: the MatdiffError's class name, message and column."""
+
+    def __init__(self, kind: str, message: str, pos: int | None) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.pos = kind, message, pos
+
+
+def _cap_memory(extra: int) -> None:
+    """Limit this process's address space to its present size plus ``extra`` bytes."""
+    try:
+        import resource
+        with open("/proc/self/status") as f:
+            size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+    except (ImportError, OSError, StopIteration):  # not Linux: the deadline still holds
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
+
+
+def _serve(conn: Connection, memory: int) -> None:
+    """A worker's loop: receive (task, query, seconds), answer ("ok", result) or
+    ("refused", kind, message, column); a defect is reported as ("defect", text)."""
+    from .work import TASKS
+    _cap_memory(memory)
+    while True:
+        try:
+            task, query, seconds = conn.recv()
+        except EOFError:
+            return
+        DEADLINE.set(time.monotonic() + seconds)
+        try:
+            reply: tuple[Any, ...] = ("ok", TASKS[task](query))
+        except MemoryError:
+            reply = ("refused", "LimitError", "the work needs more memory than a request may use", None)
+        except MatdiffError as e:
+            reply = ("refused", type(e).__name__, str(e).splitlines()[0], e.pos)
+        except Exception as e:  # noqa: BLE001 — a defect, reported as one
+            reply = ("defect", f"{type(e).__name__}: {e}")
+        conn.send(reply)
+
+
+def _context() -> Any:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["matdiff.web.work"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class Worker:
+    """One child process and the pipe to it."""
+
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self._start()
+
+    def _start(self) -> None:
+        self.conn, child = _context().Pipe()
+        self.process = _context().Process(target=_serve, args=(child, self.memory), daemon=True)
+        self.process.start()
+        child.close()
+
+    def restart(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+        self._start()
+
+    def call(self, task: str, query: dict[str, Any], seconds: float) -> Any:
+        """The task's result; Refused for bad input; TimeLimitError past ``seconds`` (+ GRACE),
+        the worker killed; LimitError if it died (its memory cap)."""
+        self.conn.send((task, query, seconds))
+        if not self.conn.poll(seconds + GRACE):
+            self.restart()
+            raise TimeLimitError("the computation ran out of its time budget")
+        try:
+            reply = self.conn.recv()
+        except (EOFError, OSError):
+            self.restart()
+            raise LimitError("the work was stopped: it needed more memory than a request may use") \
+                from None
+        if reply[0] == "refused":
+            raise Refused(*reply[1:])
+        if reply[0] == "defect":
+            raise RuntimeError(reply[1])
+        return reply[1]
+
+
+class Pool:
+    """``size`` workers; ``call`` takes an idle one (callers must be at most ``size`` at
+    once: the server's lane limiters see to it)."""
+
+    def __init__(self, size: int, memory: int = MEMORY) -> None:
+        self.idle: queue.Queue[Worker] = queue.Queue()
+        for _ in range(size):
+            self.idle.put(Worker(memory))
+        self.calls = 0
+
+    def call(self, task: str, query: dict[str, Any], seconds: float) -> Any:
+        worker = self.idle.get()
+        self.calls += 1
+        try:
+            return worker.call(task, query, seconds)
+        finally:
+            self.idle.put(worker)
+
+    def close(self) -> None:
+        while not self.idle.empty():
+            w = self.idle.get()
+            w.process.kill()
+            w.conn.close()
+
