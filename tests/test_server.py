@@ -168,6 +168,16 @@ def test_a_worker_is_held_to_its_memory_cap() -> None:
         pool.close()
 
 
+def test_a_worker_that_has_grown_is_replaced_after_its_answer() -> None:
+    pool = workers.Pool(1, recycle=-1)  # every worker "has grown"
+    try:
+        first = pool.idle.queue[0].process.pid
+        assert pool.call("variables", {"expr": "x'*A*x"}, 30.0)[0]["name"] == "A"
+        assert pool.idle.queue[0].process.pid != first and not _alive(first)
+    finally:
+        pool.close()
+
+
 def _alive(pid: int) -> bool:
     import os
     try:

@@ -35,7 +35,7 @@ EXAMPLES = """examples:
 FORMATS = ("text", "latex", "mathml", "index", "kron", "numpy", "jax", "torch", "json")
 USAGE = """matdiff EXPR --wrt X [options]
        matdiff check EXPR --wrt X [options]
-       matdiff serve [--host HOST] [--port PORT] [--workers N]"""
+       matdiff serve [--host HOST] [--port PORT] [--workers N] [--allow-host NAME]"""
 #: Options followed by a value (which may itself start with '-').
 VALUE_OPTIONS = ("--wrt", "--order", "--shape", "--assume", "--function", "--format")
 

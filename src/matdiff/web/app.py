@@ -10,6 +10,7 @@ request runs in a worker process held to a memory cap and killed at its deadline
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -22,7 +23,7 @@ import anyio
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from ..errors import MatdiffError, TimeLimitError
 from .gate import ALLOW_HOSTS_ENV, Gate
@@ -48,7 +49,7 @@ SLOW_WAITING = 8
 RETRY_AFTER = 10
 #: Bytes of answers kept per server process (as JSON): derivation is a pure function of
 #: the query, so a repeated query (the page asks again as one edits) costs a lookup.
-CACHE_BYTES = 32 << 20
+CACHE_BYTES = 16 << 20
 
 _LANES: dict[str, anyio.CapacityLimiter] = {}
 _POOLS: dict[str, Pool] = {}
@@ -89,32 +90,33 @@ async def limited(task: str, query: dict[str, Any]) -> Any:
 
 
 class Answers:
-    """Answers by query, at most CACHE_BYTES of them (as JSON), the least recently used
-    making room; answers larger than a tenth of that are not kept."""
+    """Answers by query, as JSON bytes, at most ``limit`` bytes of them, the least recently
+    used making room; an answer larger than a tenth of that is not kept."""
 
     def __init__(self, limit: int) -> None:
         self.limit, self.size = limit, 0
-        self.kept: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
+        self.kept: OrderedDict[str, bytes] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> bytes | None:
         with self.lock:
             if key not in self.kept:
                 return None
             self.kept.move_to_end(key)
-            return self.kept[key][0]
+            return self.kept[key]
 
-    def put(self, key: str, answer: dict[str, Any]) -> None:
-        cost = len(key) + len(json.dumps(answer))
+    def put(self, key: str, answer: bytes) -> None:
+        cost = len(key) + len(answer)
         if cost > self.limit // 10:
             return
         with self.lock:
             if key in self.kept:
                 return
-            self.kept[key] = (answer, cost)
+            self.kept[key] = answer
             self.size += cost
             while self.size > self.limit:
-                self.size -= self.kept.popitem(last=False)[1][1]
+                old, dropped = self.kept.popitem(last=False)
+                self.size -= len(old) + len(dropped)
 
 
 def _problem(status: int, text: str, kind: str, pos: int | None = None,
@@ -154,6 +156,7 @@ def create_app(allow_hosts: Iterable[str] | None = None) -> Gate:
     if allow_hosts is None:
         allow_hosts = os.environ.get(ALLOW_HOSTS_ENV, "").split(",")
     answers = Answers(CACHE_BYTES)
+    pending: dict[str, asyncio.Future[bytes]] = {}
     app = FastAPI(title="matdiff", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Derivatives of matrix expressions: matrix notation, index and "
                               "Kronecker forms, steps and numeric checks.")
@@ -206,9 +209,16 @@ def create_app(allow_hosts: Iterable[str] | None = None) -> Gate:
         key = q.model_dump_json()
         kept = answers.get(key)
         if kept is None:
-            kept = await limited("derivative", q.model_dump())
-            answers.put(key, kept)
-        return kept
+            if key not in pending:  # the same query asked while it is derived waits for it
+                pending[key] = asyncio.ensure_future(_derive(key, q))
+                pending[key].add_done_callback(lambda _: pending.pop(key, None))
+            kept = await asyncio.shield(pending[key])
+        return Response(kept, media_type="application/json")
+
+    async def _derive(key: str, q: DerivativeQuery) -> bytes:
+        answer = json.dumps(await limited("derivative", q.model_dump()), ensure_ascii=False).encode()
+        answers.put(key, answer)
+        return answer
 
     return Gate(app, allow_hosts)
 

@@ -21,6 +21,12 @@ from ..expr import DEADLINE
 MEMORY = 1 << 30
 #: Seconds a worker gets past its cooperative deadline before it is killed.
 GRACE = 0.5
+#: A worker whose resident memory has grown this much since its first answer (by which
+#: time the engine's lazy imports are done) is replaced after its answer: freed arrays do
+#: not always return to the system.
+RECYCLE = 24 << 20
+#: Seconds a new worker may take to start (before any deadline of a request counts).
+START_SECONDS = 60.0
 
 
 class Refused(Exception):
@@ -31,22 +37,35 @@ class Refused(Exception):
         self.kind, self.message, self.pos = kind, message, pos
 
 
+def _status(field: str) -> int | None:
+    """A size from /proc/self/status (``VmSize``, ``VmRSS``) in bytes; None off Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
+    except (OSError, StopIteration):
+        return None
+
+
 def _cap_memory(extra: int) -> None:
     """Limit this process's address space to its present size plus ``extra`` bytes."""
+    size = _status("VmSize")
     try:
         import resource
-        with open("/proc/self/status") as f:
-            size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
-    except (ImportError, OSError, StopIteration):  # not Linux: the deadline still holds
+    except ImportError:  # not a Unix: the deadline still holds
         return
-    resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
+    if size is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
 
 
-def _serve(conn: Connection, memory: int) -> None:
+def _serve(conn: Connection, memory: int, recycle: int) -> None:
     """A worker's loop: receive (task, query, seconds), answer ("ok", result) or
-    ("refused", kind, message, column); a defect is reported as ("defect", text)."""
+    ("refused", kind, message, column); a defect is reported as ("defect", text). Each
+    answer ends with whether the worker has grown past ``recycle`` bytes and should be
+    replaced."""
     from .work import TASKS
     _cap_memory(memory)
+    conn.send("ready")
+    start: int | None = None
     while True:
         try:
             task, query, seconds = conn.recv()
@@ -61,7 +80,9 @@ def _serve(conn: Connection, memory: int) -> None:
             reply = ("refused", type(e).__name__, str(e).splitlines()[0], e.pos)
         except Exception as e:  # noqa: BLE001 — a defect, reported as one
             reply = ("defect", f"{type(e).__name__}: {e}")
-        conn.send(reply)
+        rss = _status("VmRSS") or 0
+        start = rss if start is None else start
+        conn.send(reply + (rss - start > recycle,))
 
 
 def _context() -> Any:
@@ -75,15 +96,16 @@ def _context() -> Any:
 class Worker:
     """One child process and the pipe to it."""
 
-    def __init__(self, memory: int) -> None:
-        self.memory = memory
+    def __init__(self, memory: int, recycle: int) -> None:
+        self.memory, self.recycle = memory, recycle
         self._start()
 
     def _start(self) -> None:
         self.conn, child = _context().Pipe()
-        self.process = _context().Process(target=_serve, args=(child, self.memory), daemon=True)
+        self.process = _context().Process(target=_serve, args=(child, self.memory, self.recycle), daemon=True)
         self.process.start()
         child.close()
+        self.ready = False
 
     def restart(self) -> None:
         self.process.kill()
@@ -94,6 +116,15 @@ class Worker:
     def call(self, task: str, query: dict[str, Any], seconds: float) -> Any:
         """The task's result; Refused for bad input; TimeLimitError past ``seconds`` (+ GRACE),
         the worker killed; LimitError if it died (its memory cap)."""
+        if not self.ready:
+            try:
+                started = self.conn.poll(START_SECONDS) and self.conn.recv() == "ready"
+            except (EOFError, OSError):
+                started = False
+            if not started:
+                self.restart()
+                raise RuntimeError("a worker process did not start")
+            self.ready = True
         self.conn.send((task, query, seconds))
         if not self.conn.poll(seconds + GRACE):
             self.restart()
@@ -104,6 +135,9 @@ class Worker:
             self.restart()
             raise LimitError("the work was stopped: it needed more memory than a request may use") \
                 from None
+        *reply, grown = reply
+        if grown:
+            self.restart()
         if reply[0] == "refused":
             raise Refused(*reply[1:])
         if reply[0] == "defect":
@@ -115,10 +149,10 @@ class Pool:
     """``size`` workers; ``call`` takes an idle one (callers must be at most ``size`` at
     once: the server's lane limiters see to it)."""
 
-    def __init__(self, size: int, memory: int = MEMORY) -> None:
+    def __init__(self, size: int, memory: int = MEMORY, recycle: int = RECYCLE) -> None:
         self.idle: queue.Queue[Worker] = queue.Queue()
         for _ in range(size):
-            self.idle.put(Worker(memory))
+            self.idle.put(Worker(memory, recycle))
         self.calls = 0
 
     def call(self, task: str, query: dict[str, Any], seconds: float) -> Any:
