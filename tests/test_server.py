@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from typing import Iterator
 
@@ -14,28 +13,15 @@ import pytest
 from matdiff.errors import LimitError, TimeLimitError
 from matdiff.web import server as serving
 from matdiff.web import workers
+from serving import served
 
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    import uvicorn
-
     from matdiff.web.app import create_app
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(allow_hosts=["matdiff.local"]), host="127.0.0.1", port=port,
-                            log_level="warning", http=serving.DeadlineH11Protocol, timeout_keep_alive=5)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with served(create_app(allow_hosts=["matdiff.local"]), http=serving.DeadlineH11Protocol,
+                timeout_keep_alive=5) as address:
+        yield address
 
 
 def post(url: str, body: object, **headers: str) -> httpx.Response:
