@@ -97,13 +97,17 @@ def tensor_from_jvp(jvp: Callable[..., Any], args: Sequence[Any], x_shape: tuple
     if module == "torch":
         import torch
         xp: Any = torch
-        basis = torch.eye(n, dtype=torch.float64).reshape((n,) + x_shape)
+        ref = next(a for a in args if isinstance(a, torch.Tensor))
+        kind = ref.dtype if ref.is_floating_point() else torch.get_default_dtype()
+        basis = torch.eye(n, dtype=kind, device=ref.device).reshape((n,) + x_shape)
         move = torch.movedim
     elif module in ("jax", "jaxlib"):
         import jax.numpy as jnp
-        xp, basis, move = jnp, jnp.eye(n).reshape((n,) + x_shape), jnp.moveaxis
+        kind = jnp.result_type(jnp.float32, *(jnp.asarray(a).dtype for a in args))
+        xp, basis, move = jnp, jnp.eye(n, dtype=kind).reshape((n,) + x_shape), jnp.moveaxis
     else:
-        xp, basis, move = np, np.eye(n).reshape((n,) + x_shape), np.moveaxis
+        kind = np.result_type(np.float32, *(np.asarray(a).dtype for a in args))
+        xp, basis, move = np, np.eye(n, dtype=kind).reshape((n,) + x_shape), np.moveaxis
     out = [xp.asarray(jvp(*args, *[basis[i] for i in index])) for index in np.ndindex(*(n,) * count)]
     shape = tuple(out[0].shape)
     stacked = xp.stack(out).reshape((n,) * count + shape)

@@ -45,7 +45,7 @@ def _sum(n: Node, a: Sequence[str], size: Sizes) -> str:
 
 def _fill(n: Node, a: Sequence[str], size: Sizes) -> str:
     dims = ", ".join(size(d) for d in n.shape.dims)
-    return f"{a[0]} * {{xp}}.ones(({dims},), dtype={{f64}})"
+    return f"{a[0]} * {{xp}}.ones(({dims},), {{like}})"
 
 
 def _kron(n: Node, a: Sequence[str], size: Sizes) -> str:
@@ -81,7 +81,7 @@ def _elementwise(name: str) -> Template:
 
 
 def _eye(n: Node, a: Sequence[str], size: Sizes) -> str:
-    return f"{{xp}}.eye({size(n.shape.dims[0])}, dtype={{f64}})"
+    return f"{{xp}}.eye({size(n.shape.dims[0])}, {{like}})"
 
 
 def _vec(n: Node, a: Sequence[str], size: Sizes) -> str:
@@ -166,6 +166,26 @@ class Backend:
                 out.add(words[-1])
         return frozenset(out)
 
+    def prologue(self, arrays: Sequence[str]) -> list[str]:
+        """Lines binding ``dtype_`` (and for torch ``device_``) from the array inputs: the
+        promoted floating type of the inputs (at least float32), their device, so that
+        constants made inside follow the inputs (float32 in, float32 out; on the GPU)."""
+        group = f"({arrays[0]},)" if len(arrays) == 1 else f"({', '.join(arrays)})"
+        if self.name == "numpy":
+            if not arrays:
+                return ["    dtype_ = np.float64"]
+            return [f"    dtype_ = np.result_type(np.float32, *(np.asarray(v).dtype for v in {group}))"]
+        if self.name == "jax":
+            if not arrays:
+                return ["    dtype_ = jnp.result_type(float)"]
+            return [f"    dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))"]
+        if not arrays:
+            return ["    dtype_, device_ = torch.get_default_dtype(), None"]
+        return ["    dtype_ = torch.float32",
+                f"    for v in {group}:",
+                "        dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",
+                f"    device_ = next((v.device for v in {group} if isinstance(v, torch.Tensor)), None)"]
+
     def render(self, node: Node, args: Sequence[str], size: Sizes) -> str:
         if node.op in self.missing or node.op not in COMMON:
             what = node.op.name + (f" ({node.attr[0]})" if node.op is mf.MATFUN else "")
@@ -181,7 +201,7 @@ class Backend:
 
 NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.special\n"
                 "from matdiff.codegen import runtime",
-                {"xp": "np", "linalg": "np.linalg", "f64": "np.float64", "int": "int",
+                {"xp": "np", "linalg": "np.linalg", "like": "dtype=dtype_", "int": "int",
                  "matrix_power": "np.linalg.matrix_power", "expm": "scipy.linalg.expm",
                  "logm": "runtime.logm", "sqrtm": "runtime.sqrtm",
                  "frechet": "runtime.frechet", "commutation": "runtime.commutation",
@@ -190,9 +210,8 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                  "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "runtime.spd_inv",
                  "spd_solve": "runtime.spd_solve", "adj": "runtime.adj"})
 JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.linalg\n"
-              "import jax.scipy.special\n"
-              'jax.config.update("jax_enable_x64", True)',
-              {"xp": "jnp", "linalg": "jnp.linalg", "f64": "jnp.float64", "int": "int",
+              "import jax.scipy.special",
+              {"xp": "jnp", "linalg": "jnp.linalg", "like": "dtype=dtype_", "int": "int",
                "matrix_power": "jnp.linalg.matrix_power", "expm": "jax.scipy.linalg.expm",
                "logsumexp": "jax.scipy.special.logsumexp", "softmax": "jax.nn.softmax",
                "sigmoid": "jax.nn.sigmoid", "relu": "jax.nn.relu",
@@ -202,7 +221,7 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate")},
               frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
 TORCH = Backend("torch", "import torch",
-                {"xp": "torch", "linalg": "torch.linalg", "f64": "torch.float64", "int": "int",
+                {"xp": "torch", "linalg": "torch.linalg", "like": "dtype=dtype_, device=device_", "int": "int",
                  "matrix_power": "torch.linalg.matrix_power", "expm": "torch.linalg.matrix_exp",
                  "logsumexp": "(lambda u: torch.logsumexp(u.reshape(-1), 0))",
                  "softmax": "(lambda u: torch.softmax(u, 0))", "sigmoid": "torch.sigmoid",

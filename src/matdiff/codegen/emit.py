@@ -33,7 +33,7 @@ Tail = Callable[[list[str], Callable[[Dim], str]], list[str]]
 #: Names the generated code itself uses, besides its modules: builtins and the tensor
 #: code's ``out`` and ``s``.
 INTERNAL = frozenset({"int", "range", "sum", "len", "getattr", "ValueError", "out", "s", "None",
-                      "True", "False"})
+                      "True", "False", "dtype_", "device_", "v", "next", "isinstance"})
 _TEMPORARY = re.compile(r"t\d+")
 
 
@@ -86,6 +86,7 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
         f"    return {name}({', '.join(params)})", "", ""]
     lines += [f"def {name}({', '.join(local[p] for p in params)}):", f'    """{doc}"""']
     lines += _shape_checks(inputs, sources, {v: k for k, v in local.items()})
+    body = len(lines)
     order: list[Node] = []
     seen: set[Node] = set()
     for out in outputs:
@@ -108,6 +109,8 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
         lines += tail([text[o] for o in outputs], size)
     else:
         lines.append(f"    return {', '.join(text[o] for o in outputs)}")
+    if any("dtype_" in line for line in lines[body:]):
+        lines[body:body] = backend.prologue([n for n, _ in inputs])
     return "\n".join(lines) + "\n"
 
 

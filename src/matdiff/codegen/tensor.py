@@ -114,7 +114,7 @@ def tensor_lines(terms: Sequence[TensorTerm], args: Sequence[Sequence[str]], siz
     """Source lines building ``out`` (of the given axis sizes) term by term."""
     xp = backend.names["xp"]
     shape = "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
-    lines = [f"    out = {xp}.zeros({shape}, dtype={backend.names['f64']})"]
+    lines = [f"    out = {xp}.zeros({shape}, {backend.names['like']})"]
     first = terms[0] if terms else None
     if first is not None and first.present == first.letters and \
             (first.coef != 1.0 or len(first.factors) > 1):
