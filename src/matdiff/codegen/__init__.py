@@ -94,6 +94,7 @@ def tensor_from_jvp(jvp: Callable[..., Any], args: Sequence[Any], x_shape: tuple
                    if type(a).__module__.split(".")[0] in ("jax", "jaxlib", "torch")), "numpy")
     basis: Any
     move: Any
+    kind: Any
     if module == "torch":
         import torch
         xp: Any = torch
