@@ -32,12 +32,22 @@ EXAMPLES: dict[str, list[str]] = {
     "reciprocal": ["x.*(vector(1)./y)", "(matrix(1)./A).*B"],
     "bilinear-sum": ["sum((x*y').*A)", "sum(A.*(x*y'))"],
     "log-det": ["log(det(X))"],
+    "sigmoid": ["exp(x)./(vector(1) + exp(x))", "exp(a)/(1 + exp(a))", "vector(1)./(exp(x) + vector(1))",
+                "1/(1 + exp(a))"],
+    "sigmoid-product": ["exp(x).*sigmoid(-x)", "sigmoid(-x).*exp(x)", "exp(-a)*sigmoid(a)"],
     "structured-transpose": ["X' where X symmetric", "inv(X)' where X spd", "M*X' where X spd",
                              "adj(X)' where X symmetric"],
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
 }
 DOMAINS = {"X": "spd", "y": "positive", "A": "nonsingular"}
+
+
+#: rule name -> expressions it must leave alone (its guard's negative examples)
+NEGATIVE: dict[str, list[str]] = {
+    "sigmoid": ["exp(x)./(2*vector(1) + exp(x))", "exp(x)./(vector(1) + exp(y))", "x./(vector(1) + exp(x))"],
+    "sigmoid-product": ["exp(x).*sigmoid(x)", "exp(x).*sigmoid(-y)"],
+}
 
 
 def _values(seed: int = 0) -> dict[str, np.ndarray]:
@@ -63,6 +73,25 @@ def test_rule_is_an_identity(rule: Rule, expr: str) -> None:
         assert (after.shape.dims, after.shape.row) == (before.shape.dims, before.shape.row)
         assert np.allclose(matdiff.evaluate(after, values), matdiff.evaluate(before, values),
                            rtol=1e-9, atol=1e-12), (rule.name, expr)
+
+
+@pytest.mark.parametrize("name, expr", [(n, e) for n, es in NEGATIVE.items() for e in es])
+def test_rule_leaves_its_negative_examples_alone(name: str, expr: str) -> None:
+    rule = next(r for r in RULES if r.name == name)
+    assert not _firings(rule, expr)
+
+
+def test_the_logistic_loss_reads_as_the_textbook_and_is_stable() -> None:
+    """Gradient -X'(y.*σ(-m)) and Hessian X' diag(σ(m)σ(-m)) X (y² = 1): finite at
+    margins ±1000, where exp(-m)./(1 + exp(-m)) is inf/inf."""
+    loss = "sum(log(vector(1)+exp(-y.*(X*w))))"
+    g = matdiff.derivative(loss, wrt="w")
+    h = matdiff.derivative(loss, wrt="w", order=2)
+    assert str(g) == "-X'*(y.*sigmoid(-y.*(X*w)))"
+    assert "exp" not in str(h) and str(h).count("sigmoid") == 2
+    X, y, w = np.ones((3, 2)), np.array([1.0, -1.0, 1.0]), np.array([500.0, 500.0])
+    assert np.allclose(g.compile()(X=X, y=y, w=w), [1.0, 1.0])
+    assert np.allclose(h.compile()(X=X, y=y, w=w), 0.0)
 
 
 EXPRS = [(e, s, d) for e, s, d in CASES]

@@ -90,8 +90,8 @@ TABLE: list[Elementwise] = [
                 "d relu u = [u > 0] .* du, the step written relu(sign(u))",
                 "all real u (u ≠ 0 for the derivative)"),
     Elementwise("sigmoid", special.expit,
-                lambda u, f, du: had(had(f, sub(ones(u.shape), f)), du),
-                "d σ(u) = σ(u).*(1 - σ(u)) .* du"),
+                lambda u, f, du: had(had(f, unary("sigmoid", cast(Node, neg(u)))), du),
+                "d σ(u) = σ(u).*σ(-u) .* du (= σ(u)(1 - σ(u)), without its cancellation)"),
 ]
 UNARY: dict[str, Op] = {row.name: _make(row) for row in TABLE}
 

@@ -9,7 +9,7 @@ another, and the engine also caps the number of rewrites.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, cast
 
 from ..expr import CONST, VAR, Node, apply, const, const_value
 from ..ops import arithmetic as ar
@@ -312,6 +312,41 @@ def _log_det(n: Node) -> Node | None:
     return None
 
 
+def _is_one(n: Node) -> bool:
+    return const_value(n) == 1.0 or (n.op is ar.FILL and const_value(n.args[0]) == 1.0)
+
+
+def _sigmoid(n: Node) -> Node | None:
+    """exp(u)./(1 + exp(u)) = σ(u) and 1./(1 + exp(u)) = σ(-u): the logistic function,
+    whose lowering (expit) neither overflows nor loses digits where exp(u) is huge.
+    Not ``exp(u)./(2 + exp(u))`` nor ``exp(u)./(1 + exp(v))``."""
+    if n.op not in (ar.EDIV, ar.DIV) or n.args[1].op is not ar.ADD:
+        return None
+    top, (a, b) = n.args[0], n.args[1].args
+    e = b if _is_one(a) else a if _is_one(b) else None
+    if e is None or e.op is not ew.UNARY["exp"] or e.shape != n.shape:
+        return None
+    if top == e:
+        return ew.unary("sigmoid", e.args[0])
+    if _is_one(top):
+        return ew.unary("sigmoid", cast(Node, ar.neg(e.args[0])))
+    return None
+
+
+def _negatives(u: Node, v: Node) -> bool:
+    return (u.op is ar.NEG and u.args[0] == v) or (v.op is ar.NEG and v.args[0] == u)
+
+
+def _sigmoid_product(n: Node) -> Node | None:
+    """exp(u).*σ(-u) = σ(u) (both are exp(u)/(1 + exp(u))). Not exp(u).*σ(u)."""
+    if n.op is not ar.HAD and not (n.op in (ar.SCALE, ar.MATMUL) and n.shape.is_scalar):
+        return None
+    for e, s in (n.args, n.args[::-1]):
+        if e.op is ew.UNARY["exp"] and s.op is ew.UNARY["sigmoid"] and _negatives(e.args[0], s.args[0]):
+            return ew.unary("sigmoid", e.args[0])
+    return None
+
+
 #: Df(X)[I] = f'(X), since I commutes with X.
 _DERIVATIVE_AT_IDENTITY = {
     "expm": lambda x: mf.matfun("expm", x),
@@ -368,6 +403,8 @@ RULES: list[Rule] = [
     Rule("diag-vector", "diag(a)*x = a.*x, x'*diag(a) = (a.*x)'", _diag_vector),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
+    Rule("sigmoid", "exp(u)./(1 + exp(u)) = σ(u), 1./(1 + exp(u)) = σ(-u)", _sigmoid),
+    Rule("sigmoid-product", "exp(u).*σ(-u) = σ(u)", _sigmoid_product),
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
          _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
