@@ -12,7 +12,8 @@ import matdiff
 
 #: The generator's own vocabulary: modules, temporaries, buffers, builtins, directions.
 VOCABULARY = ["np", "jnp", "jax", "torch", "scipy", "runtime", "out", "s", "t1", "t2", "t3",
-              "int", "range", "getattr", "dx", "d1_dx", "x_", "np_"]
+              "int", "range", "getattr", "dx", "d1_dx", "x_", "np_", "dtype_", "device_", "v",
+              "real_part", "spd_solve"]
 
 
 def _values(names: list[str], rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -53,6 +54,22 @@ def test_names_from_the_generators_vocabulary(names: list[str]) -> None:
         hvp = h.compile(directional=True)
         direction = [p for p in hvp.__wrapped__.__code__.co_varnames if p.startswith(f"d{wrt}")][-1]
         assert np.allclose(hvp(**values, **{direction: v}), h.evaluate(values) @ v), (expr, wrt)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_variable_named_like_a_copied_helper_or_the_dtype(backend: str) -> None:
+    """NumPy modules define adjugate() and logm() themselves; every module may bind dtype_."""
+    rng = np.random.default_rng(1)
+    shapes = {"adjugate": (3, 3), "X": (3, 3), "dtype_": (3,)}
+    values = {"adjugate": rng.standard_normal((3, 3)), "X": rng.standard_normal((3, 3)) + 3 * np.eye(3),
+              "dtype_": rng.standard_normal(3)}
+    d = matdiff.derivative("tr(adj(X)*adjugate) + sum(vector(1) + dtype_)*tr(X)", wrt="X", shapes=shapes)
+    if backend == "torch":
+        import torch
+        got = d.compile(backend)(**{k: torch.tensor(v) for k, v in values.items()}).numpy()
+    else:
+        got = np.asarray(d.compile(backend)(**values))
+    assert np.allclose(got, d.evaluate(values))
 
 
 def test_compiled_functions_take_keywords_only() -> None:

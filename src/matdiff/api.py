@@ -11,6 +11,7 @@ from .calculus.derivative import LARGE
 from .calculus.derivative import Derivative as _Derivative
 from .calculus.differential import Differential
 from .codegen import compile_source, inputs_of, source, tensor_from_jvp, tensor_source
+from .codegen.runtime import HELPERS
 from .codegen.tensor import TensorTerm, tensor_terms
 from .errors import InternalError, LimitError, MatdiffError
 from .evaluate import as_array, context, run
@@ -233,7 +234,8 @@ class Derivative(_Derivative):
         shape S_out + S_in × order (with ``directional``: the derivative along given dX…;
         with ``structured``: a ``StructuredTensor``)."""
         text, along = self._source(backend, directional, structured)
-        name = text.split("def ", 1)[1].split("(", 1)[0]
+        name = next(line[4:].split("(", 1)[0] for line in text.splitlines()
+                    if line.startswith("def ") and line[4:].split("(", 1)[0] not in HELPERS)
         fn = compile_source(text, name)
         if directional or not along:
             return fn

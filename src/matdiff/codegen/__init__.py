@@ -10,9 +10,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..dims import Dim, Shape
-from ..errors import MatdiffError
+from ..errors import DomainError, MatdiffError
 from ..expr import Node
 from ..ops.series import free_integers
+from . import runtime
 from .backends import BACKENDS, Backend
 from .emit import emit
 from .optimize import optimize
@@ -41,7 +42,7 @@ def source(outputs: Sequence[Node], params: Sequence[tuple[str, Shape]], target:
     b = backend(target)
     integers = sorted(set().union(*(free_integers(o) for o in outputs)) - {n for n, _ in params})
     fast = [optimize(o) for o in outputs]
-    return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc, holes=holes)
+    return _module(b, emit(fast, params, integers, b, name, doc, holes=holes))
 
 
 def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequence[tuple[str, Shape]],
@@ -62,7 +63,17 @@ def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequenc
         if structured:
             return structured_lines(terms, args, sizes)
         return tensor_lines(terms, args, sizes, b) + ["    return out"]
-    return b.imports + "\n\n\n" + emit(fast, params, integers, b, name, doc, tail)
+    body = emit(fast, params, integers, b, name, doc, tail)
+    return _module(b, body, "from matdiff.codegen import runtime" if structured else "")
+
+
+def _module(b: Backend, body: str, extra: str = "") -> str:
+    """The module around one function: NumPy's standalone (its imports and helpers,
+    ``runtime.module``), the others' imports as they are."""
+    if b.name == "numpy":
+        text = runtime.module(body)
+        return extra + "\n" + text if extra else text
+    return b.imports + "\n\n\n" + body
 
 
 def compile_source(text: str, name: str) -> Callable[..., Any]:
@@ -79,7 +90,10 @@ def compile_source(text: str, name: str) -> Callable[..., Any]:
             raise TypeError(f"call {name} with keywords, e.g. {name}("
                             f"{', '.join(f'{p}=…' for p in list(params)[:3])}): its inputs are "
                             "matched by name, never by position")
-        return fn(**{k: v for k, v in values.items() if k in params})
+        try:
+            return fn(**{k: v for k, v in values.items() if k in params})
+        except FloatingPointError as e:  # a helper's "no real value here"
+            raise DomainError(str(e)) from None
     call.source = text  # type: ignore[attr-defined]
     return call
 

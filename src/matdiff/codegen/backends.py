@@ -19,6 +19,7 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
+from . import runtime
 from .optimize import SCALE_COLS, SCALE_ROWS, SPD_INV, SPD_SOLVE
 
 Sizes = Callable[[Dim], str]
@@ -153,6 +154,8 @@ class Backend:
     imports: str
     names: dict[str, str]
     missing: frozenset[Op] = field(default_factory=frozenset)
+    #: Functions the module defines itself (the NumPy helpers copied into it).
+    helpers: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def modules(self) -> frozenset[str]:
@@ -164,7 +167,7 @@ class Backend:
                 out.add(words[3] if len(words) > 3 and words[2] == "as" else words[1].split(".")[0])
             elif words[:1] == ["from"]:
                 out.add(words[-1])
-        return frozenset(out)
+        return frozenset(out) | self.helpers
 
     def prologue(self, arrays: Sequence[str]) -> list[str]:
         """Lines binding ``dtype_`` (and for torch ``device_``) from the array inputs: the
@@ -199,16 +202,16 @@ class Backend:
         return text.format(*args, **self.names) if isinstance(template, str) else text.format(**self.names)
 
 
-NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.special\n"
-                "from matdiff.codegen import runtime",
+NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.special",
                 {"xp": "np", "linalg": "np.linalg", "like": "dtype=dtype_", "int": "int",
                  "matrix_power": "np.linalg.matrix_power", "expm": "scipy.linalg.expm",
-                 "logm": "runtime.logm", "sqrtm": "runtime.sqrtm",
-                 "frechet": "runtime.frechet", "commutation": "runtime.commutation",
-                 "unit": "runtime.unit", "logsumexp": "scipy.special.logsumexp",
+                 "logm": "logm", "sqrtm": "sqrtm",
+                 "frechet": "frechet", "commutation": "commutation",
+                 "unit": "unit", "logsumexp": "scipy.special.logsumexp",
                  "softmax": "scipy.special.softmax", "sigmoid": "scipy.special.expit",
-                 "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "runtime.spd_inv",
-                 "spd_solve": "runtime.spd_solve", "adj": "runtime.adj"})
+                 "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "spd_inv",
+                 "spd_solve": "spd_solve", "adj": "adjugate"},
+                helpers=frozenset(runtime.HELPERS))
 JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.linalg\n"
               "import jax.scipy.special",
               {"xp": "jnp", "linalg": "jnp.linalg", "like": "dtype=dtype_", "int": "int",

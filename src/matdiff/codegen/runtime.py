@@ -1,34 +1,49 @@
-"""Helpers the generated code calls for ops with no one-line form in a backend
-(NumPy versions; the JAX and PyTorch backends use their own in ``backends``)."""
+"""Helpers the generated NumPy code calls for ops with no one-line form (the JAX and
+PyTorch backends use their own in ``backends``). Each is standalone — NumPy and SciPy
+only — so that ``module`` copies the ones a function uses into its source, which then
+runs where matdiff is not installed. ``StructuredTensor`` stays a matdiff object."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+import inspect
+import re
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
 
 from ..errors import LimitError
-from ..ops.linalg import adjugate as adj  # noqa: F401  (called by generated code)
-from ..ops.matfun import real_value
+from ..ops.linalg import adjugate
+
+
+def real_part(value: Any, name: str) -> np.ndarray:
+    """A matrix function's value where it is real; where it has none (an eigenvalue on the
+    negative real axis) a FloatingPointError, never a complex or real-part answer."""
+    value = np.asarray(value)
+    if np.iscomplexobj(value):
+        if np.max(np.abs(value.imag), initial=0.0) > 1e-8 * max(1.0, np.max(np.abs(value.real))):
+            raise FloatingPointError(f"{name} has no real value here (an eigenvalue on the negative real axis)")
+        value = value.real
+    if not np.all(np.isfinite(value)):
+        raise FloatingPointError(f"{name} is not defined here")
+    return value
 
 
 def logm(x: np.ndarray) -> np.ndarray:
-    """The real principal logarithm; refused (DomainError, as evaluate does) where X has an
-    eigenvalue on the negative real axis, never a complex or real-part answer."""
-    return real_value(scipy.linalg.logm(x), "logm")
+    """The real principal logarithm, refused where it does not exist (as evaluate does)."""
+    return real_part(scipy.linalg.logm(x), "logm")
 
 
 def sqrtm(x: np.ndarray) -> np.ndarray:
     """The real principal square root, refused where it does not exist."""
-    return real_value(scipy.linalg.sqrtm(x), "sqrtm")
+    return real_part(scipy.linalg.sqrtm(x), "sqrtm")
 
 
 def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:
     """Dᵏf(X)[E1…Ek], the top-right block of f(I⊗X + Σ Nᵢ⊗Eᵢ) (exact)."""
     n, k = x.shape[-1], len(directions)
     size = 2 ** k
-    block = np.zeros((size * n, size * n))
+    block = np.zeros((size * n, size * n), dtype=np.result_type(x, *directions, np.float32))
     for a in range(size):
         block[a * n:(a + 1) * n, a * n:(a + 1) * n] = x
         for i, e in enumerate(directions):
@@ -36,7 +51,7 @@ def frechet(f: str, x: np.ndarray, *directions: np.ndarray) -> np.ndarray:
                 b = a | (1 << i)
                 block[a * n:(a + 1) * n, b * n:(b + 1) * n] = e
     fn = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}[f]
-    return real_value(np.asarray(fn(block)), f"the Fréchet derivative of {f}")[:n, (size - 1) * n:]
+    return real_part(fn(block), f"the Fréchet derivative of {f}")[:n, (size - 1) * n:]
 
 
 def commutation(m: int, n: int) -> np.ndarray:
@@ -48,13 +63,8 @@ def commutation(m: int, n: int) -> np.ndarray:
 
 
 def spd_inv(x: np.ndarray) -> np.ndarray:
-    """inv(X) for a symmetric positive definite X, from its Cholesky factor (LAPACK potri)."""
-    c, info = scipy.linalg.lapack.dpotrf(x, lower=1)
-    if info == 0:
-        inv, info = scipy.linalg.lapack.dpotri(c, lower=1)
-    if info != 0:
-        raise np.linalg.LinAlgError("the matrix is not positive definite")
-    return np.tril(inv) + np.tril(inv, -1).T
+    """inv(X) for a symmetric positive definite X, from its Cholesky factor."""
+    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(x, lower=True), np.eye(x.shape[0], dtype=x.dtype))
 
 
 def spd_solve(x: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,9 +73,50 @@ def spd_solve(x: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def unit(k: int, n: int) -> np.ndarray:
+    """The k-th unit vector of length n."""
+    if not 0 <= k < n:
+        raise IndexError(f"unit({k}, {n}): k must be in 0..{n - 1}")
     out = np.zeros(n)
     out[k] = 1.0
     return out
+
+
+#: The helpers by the name generated code calls them, each with the helpers it calls.
+HELPERS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    "real_part": (real_part, ()), "logm": (logm, ("real_part",)), "sqrtm": (sqrtm, ("real_part",)),
+    "frechet": (frechet, ("real_part",)), "commutation": (commutation, ()), "spd_inv": (spd_inv, ()),
+    "spd_solve": (spd_solve, ()), "unit": (unit, ()), "adjugate": (adjugate, ()),
+}
+_IMPORTS = ("numpy as np", "scipy.linalg", "scipy.special")
+
+
+def module(body: str) -> str:
+    """A standalone module: the imports ``body`` uses, then the helpers it calls (with
+    theirs, type hints dropped), then ``body``."""
+    wanted: list[str] = []
+    todo = [h for h in HELPERS if re.search(rf"(?<![\w.]){h}\(", body)]
+    while todo:
+        name = todo.pop(0)
+        if name not in wanted:
+            wanted.append(name)
+            todo += list(HELPERS[name][1])
+    helpers = [_plain_source(HELPERS[h][0]) for h in reversed(wanted)]
+    text = "\n\n".join(helpers + [body])
+    imports = [f"import {m}" for m in _IMPORTS
+               if re.search(rf"\b{m.split(' as ')[-1].replace('.', '[.]')}[.]", text)]
+    return "\n".join(imports) + "\n\n\n" + "".join(h + "\n\n" for h in helpers) + body
+
+
+def _plain_source(fn: Callable[..., Any]) -> str:
+    """A helper's source without annotations (the generated module imports no typing)."""
+    text = inspect.getsource(fn)
+    head, rest = text.split(":\n", 1) if ") -> " in text.split("\n", 1)[0] else (None, text)
+    if head is None:
+        return text
+    name = fn.__name__
+    params = inspect.signature(fn).parameters
+    plain = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "") + p.name for p in params.values())
+    return f"def {name}({plain}):\n{rest}"
 
 
 #: The most entries StructuredTensor.dense() materializes (as evaluate() does).
