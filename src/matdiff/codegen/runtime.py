@@ -14,19 +14,7 @@ import scipy.linalg.lapack
 
 from ..errors import LimitError
 from ..ops.linalg import adjugate
-
-
-def real_part(value: Any, name: str) -> np.ndarray:
-    """A matrix function's value where it is real; where it has none (an eigenvalue on the
-    negative real axis) a FloatingPointError, never a complex or real-part answer."""
-    value = np.asarray(value)
-    if np.iscomplexobj(value):
-        if np.max(np.abs(value.imag), initial=0.0) > 1e-8 * max(1.0, np.max(np.abs(value.real))):
-            raise FloatingPointError(f"{name} has no real value here (an eigenvalue on the negative real axis)")
-        value = value.real
-    if not np.all(np.isfinite(value)):
-        raise FloatingPointError(f"{name} is not defined here")
-    return value
+from ..ops.matfun import real_part
 
 
 def logm(x: np.ndarray) -> np.ndarray:

@@ -25,15 +25,26 @@ from .linalg import inv
 from .notation import call, paren, paren_tex
 
 
-def real_value(value: np.ndarray, name: str) -> np.ndarray:
-    """A matrix function's value, refused (DomainError) where it has no real value."""
+def real_part(value: Any, name: str) -> np.ndarray:
+    """A matrix function's value where it is real; where it has none (an eigenvalue on the
+    negative real axis) a FloatingPointError, never a complex or real-part answer. Uses
+    NumPy alone: generated code carries a copy."""
+    value = np.asarray(value)
     if np.iscomplexobj(value):
         if np.max(np.abs(value.imag), initial=0.0) > 1e-8 * max(1.0, np.max(np.abs(value.real))):
-            raise DomainError(f"{name} has no real value here (an eigenvalue on the negative real axis)")
+            raise FloatingPointError(f"{name} has no real value here (an eigenvalue on the negative real axis)")
         value = value.real
     if not np.all(np.isfinite(value)):
-        raise DomainError(f"{name} is not defined here")
+        raise FloatingPointError(f"{name} is not defined here")
     return value
+
+
+def real_value(value: np.ndarray, name: str) -> np.ndarray:
+    """``real_part``, refused with a DomainError."""
+    try:
+        return real_part(value, name)
+    except FloatingPointError as e:
+        raise DomainError(str(e)) from None
 
 
 def _per_matrix(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
