@@ -313,3 +313,16 @@ def test_generated_code_refuses_where_evaluate_does(wrt: str) -> None:
         d.compile()(**values)
     fine = {"A": np.eye(2), "X": np.array([[2.0, 1.0], [0.0, 3.0]])}
     assert np.allclose(d.compile()(**fine), d.evaluate(fine))
+
+
+@pytest.mark.parametrize("expr", ["tr(X^k)", "X^k", "sum(sigma(j, 0, k, x))*x"])
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_integer_symbols_are_parameters_and_empty_sums_are_zeros(expr: str, k: int) -> None:
+    """X^k compiles with k a keyword (once a TypeError); at k = 0 an empty sum is an array
+    of zeros of the right shape (once the integer 0)."""
+    wrt = "x" if "x" in expr else "X"
+    d = matdiff.derivative(expr, wrt=wrt, shapes={"X": (2, 2), "x": (2,)})
+    values = {"X": np.array([[1.0, 2.0], [3.0, 4.0]]) / 5, "x": np.array([0.5, -1.0]), "k": k}
+    want = d.evaluate(values)
+    got = d.compile()(**values)
+    assert np.shape(got) == want.shape and np.allclose(got, want)

@@ -17,6 +17,7 @@ from .errors import InternalError, LimitError, MatdiffError
 from .evaluate import as_array, context, run
 from .expr import Node, const, var
 from .ops.arithmetic import inner, mul
+from .ops.series import free_integers
 from .render.text import to_text
 from .syntax import parse as _parse
 from .syntax.parser import ShapeSpec, declared_shapes
@@ -241,11 +242,13 @@ class Derivative(_Derivative):
             return fn
         x = str(self.wrt.attr)
         names = [n for n, _ in inputs_of([self.expr, self.form], [(x, self.wrt.shape)])]  # type: ignore[list-item]
+        integers = sorted(free_integers(self.form) - set(names))  # type: ignore[arg-type]
 
         def tensor(**values: Any) -> Any:
             args = [values[n] for n in names]
             shape = tuple(np.shape(values[x]))
-            return tensor_from_jvp(inspect.unwrap(fn), args, shape, len(self.directions))
+            jvp = functools.partial(inspect.unwrap(fn), **{k: values[k] for k in integers})
+            return tensor_from_jvp(jvp, args, shape, len(self.directions))
         return tensor
 
     def to_dict(self) -> dict[str, Any]:

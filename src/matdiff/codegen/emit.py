@@ -129,7 +129,10 @@ def _expression(node: Node, text: dict[Node, str], backend: Backend, size: objec
         inner: dict[Node, str] = {}
         for n in node.args[0].walk(into=lambda m: m.op is not se.SIGMA):
             inner[n] = text.get(n) or f"({_expression(n, inner, backend, size, leaves)})"
-        return f"sum({inner[node.args[0]]} for {j} in range(int({lo}), int({hi}) + 1))"
+        dims = [size(d) for d in node.shape.dims]  # type: ignore[operator]
+        zeros = f"{backend.names['xp']}.zeros(({', '.join(dims)}{',' if len(dims) == 1 else ''}), " \
+                f"{backend.names['like']})"
+        return f"sum(({inner[node.args[0]]} for {j} in range(int({lo}), int({hi}) + 1)), {zeros})"
     return backend.render(node, [text[a] for a in node.args], size)  # type: ignore[arg-type]
 
 
