@@ -326,3 +326,19 @@ def test_integer_symbols_are_parameters_and_empty_sums_are_zeros(expr: str, k: i
     want = d.evaluate(values)
     got = d.compile()(**values)
     assert np.shape(got) == want.shape and np.allclose(got, want)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_numbers_are_folded_and_a_zero_gradient_is_an_array(backend: str) -> None:
+    """exp(1)*L once called torch.exp on a Python number; value_and_grad of tr(sign(N))
+    once returned the integer 0 for its gradient."""
+    def arr(v: np.ndarray) -> object:
+        if backend == "torch":
+            import torch
+            return torch.tensor(v)
+        return v
+    d = matdiff.derivative("exp(1)*sum(L)", wrt="L", shapes={"L": (2,)})
+    assert "exp(1" not in d.code(backend).split("\"\"\"")[-1]
+    assert np.allclose(np.asarray(d.compile(backend)(L=arr(np.ones(2)))), np.e)
+    value, grad = matdiff.value_and_grad("tr(sign(N))", wrt="N", backend=backend)(N=arr(np.eye(2)))
+    assert np.shape(grad) == (2, 2) and not np.any(np.asarray(grad))

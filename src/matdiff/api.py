@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar, cast
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from .codegen.tensor import TensorTerm, tensor_terms
 from .errors import InternalError, LimitError, MatdiffError
 from .evaluate import as_array, context, run
 from .expr import Node, const, var
-from .ops.arithmetic import inner, mul
+from .ops.arithmetic import fill, inner, mul
 from .ops.series import free_integers
 from .render.text import to_text
 from .syntax import parse as _parse
@@ -123,7 +123,9 @@ def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy
     grads = []
     for name in names:
         d = _Derivative(node, name)
-        grads.append(d.gradient if d.gradient is not None else const(0.0))
+        shape = node.variables().get(name)
+        grads.append(d.gradient if d.gradient is not None else
+                     const(0.0) if shape is None else cast(Node, fill(const(0.0), shape)))
     params = inputs_of([node, *grads], [(n, node.variables()[n]) for n in names if n in node.variables()])
     text = source([node, *grads], params, backend, "value_and_grad",
                   f"The value of {to_text(node)} and its gradients with respect to {', '.join(names)}.")

@@ -4,12 +4,14 @@ the docstring. ``sigma`` sums become Python generator sums over their index."""
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections import Counter
 from typing import Callable, Sequence
 
 from ..dims import Dim, Shape
 from ..errors import MatdiffError
+from ..evaluate import EvalContext, run
 from ..expr import CONST, HOLE, VAR, Node, format_number
 from ..ops import series as se
 from .backends import Backend
@@ -124,6 +126,9 @@ def _expression(node: Node, text: dict[Node, str], backend: Backend, size: objec
         return leaves.get(("hole", hole), hole)
     if node.op is CONST:
         return format_number(node.attr)
+    number = _folded(node)
+    if number is not None:
+        return number
     if node.op is se.SIGMA:
         j, lo, hi = node.attr
         inner: dict[Node, str] = {}
@@ -157,3 +162,16 @@ def _shape_checks(inputs: Sequence[tuple[str, Shape]], sources: dict[str, str],
                 lines.append(f"    if {here} != {sources[d.syms[0]]}:")
                 lines.append(f"        raise ValueError(\"{here} must equal {sources[d.syms[0]]} ({d})\")")
     return lines
+
+
+def _folded(node: Node) -> str | None:
+    """A scalar function of numbers only (``exp(1)``, ``2^3``) as the number it is, so that
+    no library is called on a plain Python number (``torch.exp(1)`` is a TypeError)."""
+    if not node.shape.is_scalar or not node.args or any(a.op is not CONST for a in node.args) \
+            or se.free_integers(node):
+        return None
+    try:
+        value = float(run(node, EvalContext({}, {})))
+    except MatdiffError:
+        return None
+    return format_number(value) if math.isfinite(value) else None
