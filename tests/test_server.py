@@ -147,8 +147,12 @@ def test_a_worker_is_held_to_its_memory_cap() -> None:
     its finite differences more) runs out of memory, and says so; the worker lives on."""
     pool = workers.Pool(1, memory=40 << 20)
     try:
-        r = pool.call("derivative", {"expr": "expm(X)", "wrt": "X", "shapes": {"X": "40x40"}}, 60.0)
-        assert r["check"].startswith("not checked") and "memory" in r["check"]
+        try:
+            r = pool.call("derivative", {"expr": "expm(X)", "wrt": "X", "shapes": {"X": "40x40"}}, 60.0)
+            said = r["check"]
+        except (LimitError, workers.Refused) as e:  # the worker died at its cap: replaced
+            said = f"not checked: {e}"
+        assert said.startswith("not checked") and "memory" in said
         assert pool.call("variables", {"expr": "x'*A*x"}, 30.0)[0]["name"] == "A"
     finally:
         pool.close()
