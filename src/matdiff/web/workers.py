@@ -8,8 +8,11 @@ stops work cooperatively first; the kill is the hard limit behind it.
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import os
 import queue
+from multiprocessing import forkserver
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -85,12 +88,29 @@ def _serve(conn: Connection, memory: int, recycle: int) -> None:
         conn.send(reply + (rss - start > recycle,))
 
 
+#: Workers compute with one BLAS thread each: they are many per core already, and a
+#: BLAS's per-thread buffers would count against each worker's memory cap.
+_ONE_THREAD = {v: "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+@functools.cache
 def _context() -> Any:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["matdiff.web.work"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+    """The fork server's context, started (once) with single-threaded BLAS."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["matdiff.web.work"])
+    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+    os.environ.update(_ONE_THREAD)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return ctx
 
 
 class Worker:
