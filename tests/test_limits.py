@@ -125,7 +125,7 @@ def test_a_chunked_evaluation_equals_the_whole() -> None:
 
 @pytest.mark.parametrize("shape", ["²", "9" * 5000, "0", "1000000001"])
 def test_shape_text_out_of_range_is_a_shape_error(shape: str) -> None:
-    from matdiff.syntax.parser import shape_from_text
+    from matdiff.syntax.declarations import shape_from_text
     with pytest.raises(MatdiffError, match="whole number"):
         shape_from_text(shape)
 

@@ -20,7 +20,7 @@ from .ops.arithmetic import fill, inner, mul
 from .ops.series import free_integers
 from .render.text import to_text
 from .syntax import parse as _parse
-from .syntax.parser import ShapeSpec, declared_shapes
+from .syntax.declarations import ShapeSpec, declared_shapes
 
 Assumptions = Mapping[str, str]
 

@@ -21,7 +21,7 @@ from . import api
 from .api import Derivative
 from .check import check
 from .errors import MatdiffError
-from .syntax.parser import shape_from_text
+from .syntax.declarations import shape_from_text
 
 EXAMPLES = """examples:
   matdiff "norm2(X'*W)^2" --wrt W

@@ -68,9 +68,9 @@ def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequenc
 
 
 def _module(b: Backend, body: str, extra: str = "") -> str:
-    """The module around one function: NumPy's standalone (its imports and helpers,
-    ``runtime.module``), the others' imports as they are."""
-    if b.name == "numpy":
+    """The module around one function: standalone where the backend copies in its helpers
+    (NumPy: the imports and helpers it uses, ``runtime.module``), else its imports."""
+    if b.helpers:
         text = runtime.module(body)
         return extra + "\n" + text if extra else text
     return b.imports + "\n\n\n" + body

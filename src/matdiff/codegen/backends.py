@@ -156,6 +156,10 @@ class Backend:
     missing: frozenset[Op] = field(default_factory=frozenset)
     #: Functions the module defines itself (the NumPy helpers copied into it).
     helpers: frozenset[str] = field(default_factory=frozenset)
+    #: The prologue's lines binding dtype_ (device_) from the inputs ``{group}``, and the
+    #: line used when there are no array inputs.
+    like_inputs: tuple[str, ...] = ()
+    no_inputs: str = ""
 
     @property
     def modules(self) -> frozenset[str]:
@@ -173,21 +177,10 @@ class Backend:
         """Lines binding ``dtype_`` (and for torch ``device_``) from the array inputs: the
         promoted floating type of the inputs (at least float32), their device, so that
         constants made inside follow the inputs (float32 in, float32 out; on the GPU)."""
-        group = f"({arrays[0]},)" if len(arrays) == 1 else f"({', '.join(arrays)})"
-        if self.name == "numpy":
-            if not arrays:
-                return ["    dtype_ = np.float64"]
-            return [f"    dtype_ = np.result_type(np.float32, *(np.asarray(v).dtype for v in {group}))"]
-        if self.name == "jax":
-            if not arrays:
-                return ["    dtype_ = jnp.result_type(float)"]
-            return [f"    dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))"]
         if not arrays:
-            return ["    dtype_, device_ = torch.get_default_dtype(), None"]
-        return ["    dtype_ = torch.float32",
-                f"    for v in {group}:",
-                "        dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",
-                f"    device_ = next((v.device for v in {group} if isinstance(v, torch.Tensor)), None)"]
+            return ["    " + self.no_inputs]
+        group = f"({arrays[0]},)" if len(arrays) == 1 else f"({', '.join(arrays)})"
+        return ["    " + line.format(group=group) for line in self.like_inputs]
 
     def render(self, node: Node, args: Sequence[str], size: Sizes) -> str:
         if node.op in self.missing or node.op not in COMMON:
@@ -211,7 +204,9 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                  "softmax": "scipy.special.softmax", "sigmoid": "scipy.special.expit",
                  "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "spd_inv",
                  "spd_solve": "spd_solve", "adj": "adjugate"},
-                helpers=frozenset(runtime.HELPERS))
+                helpers=frozenset(runtime.HELPERS),
+                like_inputs=("dtype_ = np.result_type(np.float32, *(np.asarray(v).dtype for v in {group}))",),
+                no_inputs="dtype_ = np.float64")
 JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.linalg\n"
               "import jax.scipy.special",
               {"xp": "jnp", "linalg": "jnp.linalg", "like": "dtype=dtype_", "int": "int",
@@ -222,7 +217,9 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                           "jnp.eye(x.shape[0])))",
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
                "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate")},
-              frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
+              frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}),
+              like_inputs=("dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))",),
+              no_inputs="dtype_ = jnp.result_type(float)")
 TORCH = Backend("torch", "import torch",
                 {"xp": "torch", "linalg": "torch.linalg", "like": "dtype=dtype_, device=device_", "int": "int",
                  "matrix_power": "torch.linalg.matrix_power", "expm": "torch.linalg.matrix_exp",
@@ -233,6 +230,10 @@ TORCH = Backend("torch", "import torch",
                  "spd_solve": "(lambda x, b: torch.cholesky_solve(b if b.dim() == 2 else b[:, None], "
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
                  "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat")},
-                frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}))
+                frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}),
+                like_inputs=("dtype_ = torch.float32", "for v in {group}:",
+                             "    dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",
+                             "device_ = next((v.device for v in {group} if isinstance(v, torch.Tensor)), None)"),
+                no_inputs="dtype_, device_ = torch.get_default_dtype(), None")
 BACKENDS = {b.name: b for b in (NUMPY, JAX, TORCH)}
 

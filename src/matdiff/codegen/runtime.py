@@ -10,7 +10,6 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.linalg
-import scipy.linalg.lapack
 
 from ..errors import LimitError
 from ..ops.linalg import adjugate
@@ -51,8 +50,15 @@ def commutation(m: int, n: int) -> np.ndarray:
 
 
 def spd_inv(x: np.ndarray) -> np.ndarray:
-    """inv(X) for a symmetric positive definite X, from its Cholesky factor."""
-    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(x, lower=True), np.eye(x.shape[0], dtype=x.dtype))
+    """inv(X) for a symmetric positive definite X, from its Cholesky factor (LAPACK potri,
+    in X's precision)."""
+    potrf, potri = scipy.linalg.get_lapack_funcs(("potrf", "potri"), (x,))
+    c, info = potrf(x, lower=1)
+    if info == 0:
+        inv, info = potri(c, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("the matrix is not positive definite")
+    return np.tril(inv) + np.tril(inv, -1).T
 
 
 def spd_solve(x: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -96,15 +102,12 @@ def module(body: str) -> str:
 
 
 def _plain_source(fn: Callable[..., Any]) -> str:
-    """A helper's source without annotations (the generated module imports no typing)."""
-    text = inspect.getsource(fn)
-    head, rest = text.split(":\n", 1) if ") -> " in text.split("\n", 1)[0] else (None, text)
-    if head is None:
-        return text
-    name = fn.__name__
-    params = inspect.signature(fn).parameters
-    plain = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "") + p.name for p in params.values())
-    return f"def {name}({plain}):\n{rest}"
+    """A helper's source with its one-line signature written without annotations (the
+    generated module imports no typing)."""
+    first, rest = inspect.getsource(fn).split("\n", 1)
+    params = inspect.signature(fn).parameters.values()
+    plain = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "") + p.name for p in params)
+    return f"def {fn.__name__}({plain}):\n{rest}"
 
 
 #: The most entries StructuredTensor.dense() materializes (as evaluate() does).

@@ -287,11 +287,16 @@ def _diag_vector(n: Node) -> Node | None:
     return None
 
 
+def _is_one(n: Node) -> bool:
+    """The number 1, or a vector or matrix of ones."""
+    return const_value(n) == 1.0 or (n.op is ar.FILL and const_value(n.args[0]) == 1.0)
+
+
 def _reciprocal(n: Node) -> Node | None:
     """a.*(1./b) = a./b."""
     if n.op is ar.HAD:
         for a, b in (n.args, reversed(n.args)):
-            if b.op is ar.EDIV and b.args[0].op is ar.FILL and const_value(b.args[0].args[0]) == 1.0:
+            if b.op is ar.EDIV and b.args[0].op is ar.FILL and _is_one(b.args[0]):
                 return ar.ediv(a, b.args[1])
     return None
 
@@ -310,10 +315,6 @@ def _log_det(n: Node) -> Node | None:
     if n.op is ew.UNARY["log"] and n.args[0].op is la.DET:
         return apply(la.LOGDET, n.args[0].args)
     return None
-
-
-def _is_one(n: Node) -> bool:
-    return const_value(n) == 1.0 or (n.op is ar.FILL and const_value(n.args[0]) == 1.0)
 
 
 def _sigmoid(n: Node) -> Node | None:

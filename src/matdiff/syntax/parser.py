@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import numbers
-import re
 import unicodedata
 from pathlib import Path
 from typing import Mapping, Sequence, cast
@@ -19,7 +17,7 @@ from typing import Mapping, Sequence, cast
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-from ..dims import SCALAR, Dim, Shape, Structure, Unifier
+from ..dims import Dim, Shape, Structure, Unifier
 from ..errors import ArityError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
 from ..expr import VAR, Node, Op, apply, const, const_value, square, var
 from ..ops import abstract as ab
@@ -29,12 +27,11 @@ from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
 from ..intexpr import IntExpr
+from .declarations import ShapeSpec, declared_shapes, declared_structures, shape_by_letter, shape_kind
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
 MAX_NODES = 5_000
-#: The largest size of one axis a shape may declare.
-MAX_SIZE = 10**9
 
 _PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(), parser="lalr",
                propagate_positions=True, maybe_placeholders=True)
@@ -53,8 +50,6 @@ SIZED = {"vector": 1, "matrix": 1, "eye": 0}
 #: Sizes may name a variable's dimensions.
 SIZE_OF = {"rows": 0, "cols": 1, "len": 0}
 
-ShapeSpec = Mapping[str, Sequence[int | str]]
-_SIZE_NAME = re.compile(r"[A-Za-z_]\w*(\(\w+\))?")
 
 
 def parse(text: str, shapes: ShapeSpec | None = None,
@@ -83,39 +78,6 @@ def parse(text: str, shapes: ShapeSpec | None = None,
     return _resolve(builder.build(main), builder.unifier)
 
 
-def shape_from_text(text: str) -> tuple[int | str, ...]:
-    """'3x4' → (3, 4), 'n' → ('n',), 'scalar' or '' → ()."""
-    text = text.strip()
-    parts = [] if text in ("", "scalar") else [p.strip() for p in text.split("x")]
-    for p in parts:
-        if p.isdigit() and not (p.isascii() and len(p) <= 10 and 1 <= int(p) <= MAX_SIZE):
-            raise ShapeError(f"the size {p[:20]!r} is not a whole number from 1 to {MAX_SIZE:,}")
-    return tuple(int(p) if p.isdigit() else p for p in parts)
-
-
-def declared_shapes(shapes: ShapeSpec | None) -> dict[str, Shape]:
-    """Validate a ``shapes`` mapping: each value a tuple of 0–2 sizes or names."""
-    out: dict[str, Shape] = {}
-    if shapes is None:
-        return out
-    if not isinstance(shapes, Mapping):
-        raise MatdiffError("shapes must be a mapping from names to shape tuples")
-    for name, spec in shapes.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise MatdiffError(f"invalid variable name in shapes: {name!r}")
-        if isinstance(spec, (int, str)) or not isinstance(spec, Sequence) or len(spec) > 2:
-            raise ShapeError(f"the shape of {name} must be a tuple of at most 2 sizes, got {spec!r}")
-        dims = []
-        for d in spec:
-            if isinstance(d, bool) or not isinstance(d, (numbers.Integral, str)) or \
-                    (isinstance(d, numbers.Integral) and not 1 <= d <= MAX_SIZE) or \
-                    (isinstance(d, str) and not _SIZE_NAME.fullmatch(d)):
-                raise ShapeError(f"the shape of {name} has an invalid size {d!r}")
-            dims.append(Dim.of(d if isinstance(d, str) else int(d)))
-        out[name] = Shape(tuple(dims))
-    return out
-
-
 def declared_functions(functions: Mapping[str, str] | None) -> dict[str, str]:
     """Validate a ``functions`` mapping: unknown scalar function name -> gradient name."""
     if functions is None:
@@ -127,37 +89,6 @@ def declared_functions(functions: Mapping[str, str] | None) -> dict[str, str]:
                 and grad.isidentifier()) or name in ARITY:
             raise MatdiffError(f"invalid function declaration {name!r}: {grad!r}")
     return dict(functions)
-
-
-def declared_structures(assume: Mapping[str, str] | None) -> dict[str, Structure]:
-    """Validate an ``assume`` mapping: names to 'symmetric', 'spd' or 'diagonal'."""
-    if assume is None:
-        return {}
-    if not isinstance(assume, Mapping):
-        raise MatdiffError("assume must be a mapping such as {'X': 'symmetric'}")
-    out = {}
-    for name, what in assume.items():
-        try:
-            out[str(name)] = what if isinstance(what, Structure) else Structure(str(what).lower())
-        except ValueError:
-            raise MatdiffError(f"unknown assumption {what!r} for {name}; "
-                               "use symmetric, spd or diagonal") from None
-    return out
-
-
-def shape_kind(name: str) -> str:
-    """'scalar', 'vector' or 'matrix': the kind a name has by its first letter."""
-    return {0: "scalar", 1: "vector", 2: "matrix"}[shape_by_letter(name).rank]
-
-
-def shape_by_letter(name: str) -> Shape:
-    """a–g scalars, h–z vectors, A–Z matrices (by the first letter)."""
-    first = name[0]
-    if first.isupper():
-        return Shape((Dim.of(f"rows({name})"), Dim.of(f"cols({name})")))
-    if first <= "g":
-        return SCALAR
-    return Shape((Dim.of(f"len({name})"),))
 
 
 #: Functions of other notations read as the language's own (one meaning each).

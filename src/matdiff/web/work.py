@@ -8,7 +8,8 @@ from typing import Any
 from .. import api
 from ..check import check
 from ..errors import MatdiffError, ShapeError
-from ..syntax.parser import ARITY, shape_by_letter, shape_from_text
+from ..syntax.declarations import shape_by_letter, shape_from_text
+from ..syntax.parser import ARITY
 from .models import DerivativeQuery, DerivativeResult, Query, Variable
 
 #: The most entries the numeric check of a request may sample, all variables together.
