@@ -56,6 +56,14 @@ class Op:
     kron: KronRule | None = field(default=None)
     #: Where the op is defined, in words (the function reference prints it).
     domain: str = field(default="all real inputs")
+    #: Elementwise binary ops (+, .*, ./) expand a scalar or vector operand implicitly.
+    elementwise: bool = field(default=False)
+    #: An expansion (a fill, a vector repeated along a matrix): beside a full-shaped
+    #: operand of an elementwise op it prints as its argument, as MATLAB writes it.
+    implicit: bool = field(default=False)
+    #: A scalar multiple (-u, s*u, u/s): of an expansion, it prints as the multiple of
+    #: what is expanded (``X - 2*b``).
+    scalar_multiple: bool = field(default=False)
 
     def __repr__(self) -> str:
         return self.name

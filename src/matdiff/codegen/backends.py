@@ -15,6 +15,7 @@ from ..errors import MatdiffError
 from ..expr import Node, Op, format_number
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
+from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
@@ -113,6 +114,26 @@ def _matfun(n: Node, a: Sequence[str], size: Sizes) -> str:
     return f"{{frechet}}({name!r}, {', '.join(a)})"
 
 
+def _expand(n: Node, a: Sequence[str], size: Sizes) -> str:
+    v = f"{a[0]}[None, :]" if n.args[0].shape.row else f"{a[0]}[:, None]"
+    return f"{{xp}}.broadcast_to({v}, ({size(n.shape.rows)}, {size(n.shape.cols)}))"
+
+
+def _along(call: str) -> Template:
+    """A reduction or softmax along MATLAB's dimension d: axis d - 1."""
+    def template(n: Node, a: Sequence[str], size: Sizes) -> str:
+        return f"{call}({a[0]}, {{axis}}={n.attr - 1})"
+    return template
+
+
+def _mean(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{{xp}}.mean({a[0]})" if n.attr == 0 else f"{{xp}}.mean({a[0]}, {{axis}}={n.attr - 1})"
+
+
+def _count(n: Node, a: Sequence[str], size: Sizes) -> str:
+    return f"{size(n.args[0].shape.dims[n.attr])}"
+
+
 COMMON: dict[Op, Template] = {
     ar.ADD: "{0} + {1}", ar.NEG: "-{0}", ar.SCALE: _scale, ar.MATMUL: _matmul, ar.TRANSPOSE: _transpose,
     ar.HAD: "{0} * {1}", ar.DIV: "{0} / {1}", ar.EDIV: "{0} / {1}", ar.SUM: _sum, ar.FILL: _fill,
@@ -125,6 +146,8 @@ COMMON: dict[Op, Template] = {
     mf.MATFUN: _matfun, se.POWSYM: lambda n, a, s: f"{{matrix_power}}({a[0]}, {{int}}({n.attr}))",
     se.ELEM: lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", se.UNIT: _unit,
     la.LSE: "{logsumexp}({0})", la.SOFTMAX: "{softmax}({0})",
+    bt.EXPAND: _expand, bt.SUM_DIM: _along("{xp}.sum"), bt.MEAN: _mean, bt.COUNT: _count,
+    bt.SOFTMAX_DIM: _along("{softmax_along}"), bt.LSE_DIM: _along("{logsumexp_along}"),
     **{ew.UNARY[f]: _elementwise(f) for f in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs",
                                               "sign", "arcsin", "arccos", "arctan", "log1p")},
     ew.UNARY["relu"]: "{relu}({0})", ew.UNARY["sigmoid"]: "{sigmoid}({0})",
@@ -202,6 +225,8 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                  "frechet": "frechet", "commutation": "commutation",
                  "unit": "unit", "logsumexp": "scipy.special.logsumexp",
                  "softmax": "scipy.special.softmax", "sigmoid": "scipy.special.expit",
+                 "axis": "axis", "softmax_along": "scipy.special.softmax",
+                 "logsumexp_along": "scipy.special.logsumexp",
                  "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "spd_inv",
                  "spd_solve": "spd_solve", "adj": "adjugate"},
                 helpers=frozenset(runtime.HELPERS),
@@ -212,6 +237,8 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
               {"xp": "jnp", "linalg": "jnp.linalg", "like": "dtype=dtype_", "int": "int",
                "matrix_power": "jnp.linalg.matrix_power", "expm": "jax.scipy.linalg.expm",
                "logsumexp": "jax.scipy.special.logsumexp", "softmax": "jax.nn.softmax",
+               "axis": "axis", "softmax_along": "jax.nn.softmax",
+               "logsumexp_along": "jax.scipy.special.logsumexp",
                "sigmoid": "jax.nn.sigmoid", "relu": "jax.nn.relu",
                "spd_inv": "(lambda x: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), "
                           "jnp.eye(x.shape[0])))",
@@ -225,6 +252,7 @@ TORCH = Backend("torch", "import torch",
                  "matrix_power": "torch.linalg.matrix_power", "expm": "torch.linalg.matrix_exp",
                  "logsumexp": "(lambda u: torch.logsumexp(u.reshape(-1), 0))",
                  "softmax": "(lambda u: torch.softmax(u, 0))", "sigmoid": "torch.sigmoid",
+                 "axis": "dim", "softmax_along": "torch.softmax", "logsumexp_along": "torch.logsumexp",
                  "relu": "torch.relu",
                  "spd_inv": "(lambda x: torch.cholesky_inverse(torch.linalg.cholesky(x)))",
                  "spd_solve": "(lambda x, b: torch.cholesky_solve(b if b.dim() == 2 else b[:, None], "

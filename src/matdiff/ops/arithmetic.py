@@ -222,15 +222,15 @@ def _jvp_ediv(node: Node, ts: Sequence[Maybe]) -> Maybe:
 ADD = Op("add", same_shape, _jvp_linear, lambda n, i, c: c, lambda n, v, c: v[0] + v[1], plus,
          "a + b", latex=plus,
          index=lambda n, i, c: c.lower(n.args[0], i) + c.lower(n.args[1], i),
-         kron=lambda n, ks: add(ks[0], ks[1]))
+         kron=lambda n, ks: add(ks[0], ks[1]), elementwise=True)
 NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a", latex=minus,
          index=lambda n, i, c: scaled(c.lower(n.args[0], i), -1.0),
-         kron=lambda n, ks: neg(ks[0]))
+         kron=lambda n, ks: neg(ks[0]), scalar_multiple=True)
 SCALE = Op("scale", _scale_shape, _jvp_bilinear,
            lambda n, i, c: inner(c, n.args[1]) if i == 0 else scale(n.args[0], c),
            _lower_scale, product("*"), "s*A: a scalar times anything", latex=tex_product(" "),
            index=lambda n, i, c: times(c.lower(n.args[0], ()), c.lower(n.args[1], i)),
-           kron=_kron_scale)
+           kron=_kron_scale, scalar_multiple=True)
 MATMUL = Op("matmul", _matmul_shape, _jvp_bilinear,
             lambda n, i, c: mul(c, transpose(n.args[1])) if i == 0 else mul(transpose(n.args[0]), c),
             _lower_matmul, product("*"),
@@ -243,15 +243,15 @@ HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i
          lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX",
          latex=tex_product(r" \odot "),
          index=lambda n, i, c: times(c.lower(n.args[0], i), c.lower(n.args[1], i)),
-         kron=_kron_had)
+         kron=_kron_had, elementwise=True)
 DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
          product("/"), "A/s for a scalar s", latex=tex_frac,
          index=_index_div, kron=lambda n, ks: div(ks[0], n.args[1]),
-         domain="s ≠ 0")
+         scalar_multiple=True, domain="s ≠ 0")
 EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
           lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise",
           latex=tex_product(r" \oslash "), index=_index_ediv,
-          kron=_kron_ediv,
+          kron=_kron_ediv, elementwise=True,
           domain="B with no zero entry")
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
          call("sum"), "sum of all entries; its transpose broadcasts",
@@ -284,7 +284,8 @@ def _fill_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
 FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill, _fill_syntax,
           "vector(c) / matrix(c): every entry c, size from context", latex=_fill_latex,
           index=lambda n, i, c: c.lower(n.args[0], ()),
-          kron=lambda n, ks: mul(fill(const(1.0), Shape((n.shape.rows * n.shape.cols,))), ks[0]))
+          kron=lambda n, ks: mul(fill(const(1.0), Shape((n.shape.rows * n.shape.cols,))), ks[0]),
+          implicit=True)
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
          "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM),
          index=lambda n, i, c: single(DELTA, i))

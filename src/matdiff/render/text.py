@@ -23,9 +23,28 @@ def _trivial(node: Node) -> bool:
     """Leaves, their transposes and constant fills read as fast as a name."""
     if node.op in (VAR, HOLE, CONST, EYE):
         return True
-    if node.op in (TRANSPOSE, FILL):
+    if node.op is TRANSPOSE or node.op.implicit:
         return _trivial(node.args[0])
     return False
+
+
+def _bare(node: Node, printed: dict[Node, tuple[str, int]],
+          bare: dict[Node, tuple[str, int]], syntax: Syntax) -> None:
+    """Record how an expansion (or a scalar multiple of one) prints where it is
+    implicit: as what it expands."""
+    if node.op.implicit:
+        bare[node] = printed[node.args[0]]
+    elif node.op.scalar_multiple and any(a in bare for a in node.args):
+        bare[node] = syntax(node, [bare.get(a, printed[a]) for a in node.args])
+
+
+def _arguments(node: Node, printed: dict[Node, tuple[str, int]],
+               bare: dict[Node, tuple[str, int]]) -> list[tuple[str, int]]:
+    """The printed arguments: beside a full-shaped operand of an elementwise op, an
+    expansion prints as what it expands (``X + 1``, ``W*X + b``, ``X - m'``)."""
+    if node.op.elementwise and any(a not in bare and a.shape == node.shape for a in node.args):
+        return [bare[a] if a in bare else printed[a] for a in node.args]
+    return [printed[a] for a in node.args]
 
 
 def _where(out: str, bindings: list[tuple[str, str]]) -> str:
@@ -41,10 +60,14 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
     taken = {n.attr for n in order if n.op is VAR}
     bindings: list[tuple[str, str]] = []
     printed: dict[Node, tuple[str, int]] = {}
+    bare: dict[Node, tuple[str, int]] = {}
     k = 0
     for node in order:
-        text = pick(node)(node, [printed[a] for a in node.args])
+        syntax = pick(node)
+        text = syntax(node, _arguments(node, printed, bare))
+        _bare(node, printed, bare, syntax)
         if share and node is not root and parents[node] > 1 and not _trivial(node) \
+                and not node.op.implicit \
                 and len(text[0]) > SHORT:
             k += 1
             while name(k) in taken or f"T{k}" in taken:

@@ -13,12 +13,14 @@ from typing import Callable, cast
 
 from ..expr import CONST, VAR, Node, apply, const, const_value
 from ..ops import arithmetic as ar
+from ..ops import batch as bt_ops
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..intexpr import IntExpr
 from ..ops import matfun as mf
 from ..ops import series as se
 from ..render.text import to_text
+from . import batch as bt
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ def _transpose_inward(n: Node) -> Node | None:
 
 def _scalar_out(n: Node) -> Node | None:
     """Pull a scale factor or a minus sign out of a product-like node."""
-    if n.op in (ar.MATMUL, ar.HAD, ar.TRANSPOSE, la.TRACE, ar.SUM, la.DIAG, la.VEC, la.KRON):
+    if n.op in (ar.MATMUL, ar.HAD, ar.TRANSPOSE, la.TRACE, ar.SUM, la.DIAG, la.VEC, la.KRON,
+                bt_ops.EXPAND, bt_ops.SUM_DIM, bt_ops.MEAN):
         for i, a in enumerate(n.args):
             if a.op is ar.SCALE:
                 args = list(n.args)
@@ -386,7 +389,8 @@ def _structured_transpose(n: Node) -> Node | None:
 RULES: list[Rule] = [
     Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B'",
          _transpose_inward),
-    Rule("scalar-out", "(sA)B = s(AB), A(sB) = s(AB), tr(sA) = s tr A, (-A)B = -(AB) …",
+    Rule("scalar-out", "(sA)B = s(AB), A(sB) = s(AB), tr(sA) = s tr A, (-A)B = -(AB), "
+         "sum(sX, d) = s sum(X, d), expand(sv) = s expand(v) …",
          _scalar_out),
     Rule("merge-scales", "a(bX) = (ab)X, s(-X) = -(sX), -(cX) = (-c)X, (sX)/s = X, "
          "(c t)X = c(tX), s(cX) = c(sX), c1/c2 folded",
@@ -409,6 +413,13 @@ RULES: list[Rule] = [
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
          _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
+    Rule("expand-outward", "expand(v)' = expand(v'), s*expand(v) = expand(s*v), "
+         "expand(u) + expand(v) = expand(u + v), expand(u).*expand(v) = expand(u.*v)", bt.expand_outward),
+    Rule("reduce-expanded", "sum(b.*M, 2) = b.*sum(M, 2) for a column b expanded along the rows",
+         bt.reduce_expanded),
+    Rule("log-softmax", "log(softmax(x)) = x - logsumexp(x), log(softmax(X, d)) = X - logsumexp(X, d)",
+         bt.log_softmax),
+    Rule("sum-of-sums", "sum(sum(X, d)) = sum(X)", bt.sum_of_sums),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
 ]

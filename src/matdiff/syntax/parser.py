@@ -22,6 +22,7 @@ from ..errors import ArityError, LimitError, MatdiffError, ParseError, ShapeErro
 from ..expr import VAR, Node, Op, apply, const, const_value, square, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
+from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
@@ -41,7 +42,8 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv":
 
 #: Functions of the language: name -> number of arguments.
 ARITY: dict[str, int | tuple[int, ...]] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
-                         "sum": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
+                         "sum": (1, 2), "mean": (1, 2), "softmax": (1, 2), "logsumexp": (1, 2),
+                         "rows": 1, "cols": 1, "len": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
                          **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS},
                          "sigma": 4, "unit": 2}
 CONSTANTS = ("eye",)
@@ -105,7 +107,7 @@ HOW_TO = {
     "norm": "norms are written norm2(x) (Euclidean; Frobenius for a matrix) and norm1(x)",
     "frobenius": "the Frobenius norm is written norm2(X)",
     "logistic": "the logistic function is written sigmoid(x)",
-    "softplus": "softplus is written log(vector(1) + exp(x)) (logsumexp for a sum of exponentials)",
+    "softplus": "softplus is written log(1 + exp(x)) (logsumexp for a sum of exponentials)",
     "determinant": "the determinant is written det(X)",
     "adjugate": "the adjugate is written adj(X)",
     "asin": "the inverse sine is written arcsin(x)",
@@ -349,13 +351,7 @@ class _Builder:
         return self._sum("sub", a, b, a, const(-c) if c is not None else self.apply(ar.NEG, [b]))
 
     def _sum(self, kind: str, a: Node, b: Node, x: Node, y: Node) -> Node:
-        if a.shape.is_scalar != b.shape.is_scalar:
-            raise ShapeError(f"'{_SYMBOLS[kind]}' cannot add a {a.shape} and a {b.shape}; "
-                             f"broadcast a scalar c with c*vector(1) or c*matrix(1)")
-        try:
-            return self.apply(ar.ADD, [x, y])
-        except ShapeError as e:
-            raise self._op_error(kind, a, b, e) from None
+        return self._elementwise(kind, ar.ADD, x, y, (a, b))
 
     def op_mul(self, a: Node, b: Node) -> Node:
         if a.shape.is_scalar or b.shape.is_scalar:
@@ -379,15 +375,29 @@ class _Builder:
     def op_ediv(self, a: Node, b: Node) -> Node:
         if b.shape.is_scalar:
             return self.apply(ar.DIV, [a, b])
-        if a.shape.is_scalar:
-            a = self.apply(ar.FILL, [a], b.shape)
         return self._elementwise("ediv", ar.EDIV, a, b)
 
-    def _elementwise(self, kind: str, op: Op, a: Node, b: Node) -> Node:
+    def _elementwise(self, kind: str, op: Op, a: Node, b: Node,
+                     shown: tuple[Node, Node] | None = None) -> Node:
+        """``a op b`` with MATLAB's implicit expansion: a scalar with anything, a matrix
+        with a column vector of its rows' length or a row vector of its columns' length."""
         try:
+            a, b = self._expanded(a, b)
             return self.apply(op, [a, b])
         except ShapeError as e:
-            raise self._op_error(kind, a, b, e) from None
+            raise self._op_error(kind, *(shown or (a, b)), e) from None
+
+    def _expanded(self, a: Node, b: Node) -> tuple[Node, Node]:
+        if a.shape.rank == b.shape.rank:
+            return a, b
+        small, big = (a, b) if a.shape.rank < b.shape.rank else (b, a)
+        if small.shape.is_scalar:
+            grown = self.apply(ar.FILL, [small], big.shape)
+        elif big.shape.is_matrix:
+            grown = self.apply(bt.EXPAND, [small], big.shape)
+        else:
+            raise ShapeError("only a scalar, or a vector beside a matrix, expands implicitly")
+        return (grown, b) if small is a else (a, grown)
 
     def power(self, t: Tree) -> Node:
         """a^b: a matrix raised to a non-constant exponent takes it as an integer expression."""
@@ -495,6 +505,10 @@ class _Builder:
                              f"got {len(args) + len(sizes)}")
         if name in ew.UNARY:
             return self.apply(ew.UNARY[name], args)
+        if name in bt.BY_DIM and (len(args) == 2 or name == "mean"):
+            return self.by_dim(name, args)
+        if name in SIZE_OF:
+            return self.count(name, args[0])
         if name in la.CALLS:
             return self.apply(la.CALLS[name], args)
         if name == "sum":
@@ -508,6 +522,27 @@ class _Builder:
             return self.apply(ar.FILL, args, Shape(dims))
         fname = name.removeprefix("d") if name.startswith("d") and name[1:] in mf.FUNCTIONS else name
         return self.apply(mf.MATFUN, args, (fname, len(args) - 1))
+
+
+    def by_dim(self, name: str, args: Sequence[Node]) -> Node:
+        """sum(X, d), mean(X), mean(X, d), softmax(X, d), logsumexp(X, d)."""
+        d = 0
+        if len(args) == 2:
+            value = const_value(args[1])
+            if value not in (1.0, 2.0):
+                raise ShapeError(f"{name}(X, d) takes d = 1 (one value per column) or d = 2 "
+                                 f"(one value per row), got {args[1]}")
+            d = int(value)  # type: ignore[arg-type]
+        elif args[0].shape.is_scalar:
+            raise ShapeError(f"{name} expects a vector or a matrix, got a scalar")
+        return bt.BY_DIM[name](args[0], d)  # type: ignore[no-any-return]
+
+    def count(self, name: str, x: Node) -> Node:
+        """rows(X), cols(X), len(x) as numbers."""
+        axis = SIZE_OF[name]
+        if x.shape.rank <= axis or (name == "len") != x.shape.is_vector:
+            raise ShapeError(f"{name}() does not apply to a {x.shape}")
+        return self.apply(bt.COUNT, [x], axis)
 
 
 def _constant_tree(t: Tree) -> bool:

@@ -1,0 +1,63 @@
+"""Rewrites for batch operations: implicit expansions kept next to the elementwise
+ops that absorb them, reductions of expansions, and the stable log-softmax.
+
+Each function maps a node (arguments already simplified) to an equal node, or None.
+Termination: each moves an expansion strictly toward the root of an elementwise
+expression or removes an op.
+"""
+from __future__ import annotations
+
+from ..expr import Node, apply
+from ..ops import arithmetic as ar
+from ..ops import batch as bt
+from ..ops import elementwise as ew
+from ..ops import linalg as la
+
+
+def _row_of(v: Node) -> bool:
+    return v.shape.row
+
+
+def expand_outward(n: Node) -> Node | None:
+    """expand(v)' = expand(v'), expand(u) + expand(v) = expand(u + v),
+    expand(u).*expand(v) = expand(u.*v) when u and v expand the same way.
+    Not ``expand(u) + expand(v')`` (a column and a row)."""
+    if n.op is ar.TRANSPOSE and n.args[0].op is bt.EXPAND:
+        return bt.expand(ar.transpose(n.args[0].args[0]), n.shape)
+    if n.op in (ar.ADD, ar.HAD, ar.EDIV) and all(a.op is bt.EXPAND for a in n.args):
+        u, v = (a.args[0] for a in n.args)
+        if u.shape == v.shape:
+            return bt.expand(ar.rebuild(n, [u, v]), n.shape)
+    return None
+
+
+def reduce_expanded(n: Node) -> Node | None:
+    """sum(expand(b).*M, 2) = b.*sum(M, 2) and sum(expand(v').*M, 1) = v.*sum(M, 1): a
+    factor constant along the summed dimension leaves the sum. Not ``sum(expand(b).*M, 1)``."""
+    if n.op is not bt.SUM_DIM or n.args[0].op is not ar.HAD:
+        return None
+    for e, m in (n.args[0].args, n.args[0].args[::-1]):
+        if e.op is bt.EXPAND and _row_of(e.args[0]) == (n.attr == 1):
+            v = e.args[0]
+            return ar.had(ar.transpose(v) if v.shape.row else v, bt.reduce_sum(m, n.attr))
+    return None
+
+
+def log_softmax(n: Node) -> Node | None:
+    """log(softmax(x)) = x − logsumexp(x); log(softmax(X, d)) = X − logsumexp(X, d)
+    repeated along d: shorter, and stable where softmax underflows. Not ``log(exp(x))``."""
+    if n.op is not ew.UNARY["log"]:
+        return None
+    s = n.args[0]
+    if s.op is la.SOFTMAX:
+        return ar.sub(s.args[0], ar.fill(apply(la.LSE, s.args), s.shape))
+    if s.op is bt.SOFTMAX_DIM:
+        return ar.sub(s.args[0], bt.spread(bt.logsumexp(s.args[0], s.attr), s.attr, s.shape))
+    return None
+
+
+def sum_of_sums(n: Node) -> Node | None:
+    """sum(sum(X, d)) = sum(X), mean(X, d) summed likewise scaled."""
+    if n.op is ar.SUM and n.args[0].op is bt.SUM_DIM:
+        return ar.sum_(n.args[0].args[0])
+    return None
