@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 import matdiff
+from matdiff.dims import Dim, Shape
+from matdiff.ops import arithmetic as ar
+from matdiff.ops import batch as bt
 from matdiff.simplify import simplify
 from matdiff.simplify.rules import RULES, Rule
 from numeric import draw
@@ -39,7 +42,13 @@ EXAMPLES: dict[str, list[str]] = {
                              "adj(X)' where X symmetric"],
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
+    "expand-outward": ["expand(x)'", "expand(x) + expand(y)", "expand(x').*expand(y')"],
+    "reduce-expanded": ["sum(x.*A, 2)", "sum(A.*y', 1)"],
+    "log-softmax": ["log(softmax(x))", "log(softmax(A, 1))", "log(softmax(A, 2))"],
+    "sum-of-sums": ["sum(sum(A, 1))", "sum(sum(A, 2))"],
+    "positive-first": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A"],
 }
+SHAPE3 = Shape((Dim.of(3), Dim.of(3)))
 DOMAINS = {"X": "spd", "y": "positive", "A": "nonsingular"}
 
 
@@ -47,7 +56,23 @@ DOMAINS = {"X": "spd", "y": "positive", "A": "nonsingular"}
 NEGATIVE: dict[str, list[str]] = {
     "sigmoid": ["exp(x)./(2*vector(1) + exp(x))", "exp(x)./(vector(1) + exp(y))", "x./(vector(1) + exp(x))"],
     "sigmoid-product": ["exp(x).*sigmoid(x)", "exp(x).*sigmoid(-y)"],
+    "expand-outward": ["expand(x) + expand(y')"],
+    "reduce-expanded": ["sum(x.*A, 1)", "sum(A.*y', 2)"],
+    "log-softmax": ["log(2*softmax(x))", "log(softmax(A, 1) + A)"],
+    "positive-first": ["A - B", "-A - B", "-x - 2*y"],
 }
+
+
+def _parse(expr: str) -> matdiff.Expr:
+    """An example; ``expand(v)`` (not in the language, which expands implicitly) is
+    the 3x3 matrix repeating the column v (or the row v')."""
+    if expr.startswith("expand("):
+        parts = [p.strip() for p in expr.replace(".*", "+").split("+")]
+        nodes = [bt.expand(matdiff.parse(p[len("expand("):p.rindex(")")], SQ), SHAPE3) for p in parts]
+        if len(nodes) == 1:
+            return ar.transpose(nodes[0]) if expr.endswith("'") else nodes[0]
+        return (ar.had if ".*" in expr else ar.add)(*nodes)
+    return matdiff.parse(expr, SQ)
 
 
 def _values(seed: int = 0) -> dict[str, np.ndarray]:
@@ -59,7 +84,7 @@ def test_every_rule_has_examples() -> None:
 
 
 def _firings(rule: Rule, expr: str) -> list[tuple[matdiff.Expr, matdiff.Expr]]:
-    node = matdiff.parse(expr, SQ)
+    node = _parse(expr)
     return [(n, out) for n in node.walk() if (out := rule.apply(n)) is not None]
 
 

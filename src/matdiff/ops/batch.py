@@ -130,7 +130,7 @@ def spread(v: Maybe, d: int, shape: Shape) -> Maybe:
 
 
 def _jvp_softmax(node: Node, ts: Sequence[Maybe]) -> Maybe:
-    """dS = S⊙dX − S⊙spread(sum(S⊙dX, d)) for S = softmax(X, d)."""
+    """dS = S⊙dX − S⊙(sum(S⊙dX, d) repeated along d) for S = softmax(X, d)."""
     d = node.attr
     return sub(had(node, ts[0]), had(node, spread(reduce_sum(had(node, ts[0]), d), d, node.shape)))
 
@@ -203,7 +203,12 @@ MEAN = Op("mean", _mean_shape, _jvp_linear, _vjp_mean, _lower_mean, _with_dim("m
           "mean(X): of all entries; mean(X, 1): of each column; mean(X, 2): of each row",
           latex=_with_dim_tex("mean"), index=_index_mean,
           kron=lambda n, ks: None if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)))
-COUNT = Op("count", _count_shape, lambda n, ts: None, None, _lower_count, _count_syntax,
+def _jvp_count(node: Node, ts: Sequence[Maybe]) -> Maybe:
+    """constant: a size does not depend on the entries."""
+    return None
+
+
+COUNT = Op("count", _count_shape, _jvp_count, None, _lower_count, _count_syntax,
            "rows(X), cols(X), len(x): a size as a number", latex=_count_syntax,
            domain="any vector or matrix (the size does not depend on the entries)")
 SOFTMAX_DIM = Op("softmax_dim", _matrix_first, _jvp_softmax, None,

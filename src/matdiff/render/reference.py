@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..expr import Op
 from ..ops import arithmetic as ar
+from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
@@ -17,12 +18,17 @@ SIGNATURES = {"kron": "kron(A, B)", "vector": "vector(c), vector(c, n)",
               "matrix": "matrix(c), matrix(c, m, n)", "eye": "eye, eye(n)",
               "sigma": "sigma(j, lo, hi, body)", "unit": "unit(k, n)", "diag": "diag(x), diag(X)",
               "sum": "sum(X)", "norm1": "norm1(u)", "norm2": "norm2(u)", "softmax": "softmax(x)",
-              "logsumexp": "logsumexp(u)"}
+              "logsumexp": "logsumexp(u)", "mean": "mean(u)", "rows": "rows(X), cols(X), len(x)"}
+
+#: The forms along one dimension (d = 1: of each column, d = 2: of each row).
+ALONG = {"sum": ("sum(X, d)", bt.SUM_DIM), "mean": ("mean(X, d)", bt.MEAN),
+         "softmax": ("softmax(X, d)", bt.SOFTMAX_DIM), "logsumexp": ("logsumexp(X, d)", bt.LSE_DIM)}
 
 OPERATORS: list[tuple[str, Op]] = [
     ("A'", ar.TRANSPOSE), ("A + B", ar.ADD), ("-A", ar.NEG), ("a*B", ar.SCALE), ("A*B", ar.MATMUL),
     ("A.*B", ar.HAD), ("A./B", ar.EDIV), ("A/s", ar.DIV), ("u.^p", ew.POWC), ("u.^v", ew.EPOW),
     ("X^k", mf.MATPOW), ("X^k (integer symbol k)", se.POWSYM), ("p[k]", se.ELEM),
+    ("A + b, A.*v', X - 1", bt.EXPAND),
 ]
 
 _GENERIC: dict[object, str] = {ar._jvp_linear: "linear: d f(X) = f(dX)",
@@ -41,7 +47,7 @@ def rule(op: Op) -> str:
 
 def _call_op(name: str) -> Op | None:
     special = {"sum": ar.SUM, "vector": ar.FILL, "matrix": ar.FILL, "eye": ar.EYE,
-               "sigma": se.SIGMA, "unit": se.UNIT}
+               "sigma": se.SIGMA, "unit": se.UNIT, "mean": bt.MEAN, "rows": bt.COUNT}
     return ew.UNARY.get(name) or la.CALLS.get(name) or special.get(name)
 
 
@@ -76,6 +82,9 @@ def function_reference() -> str:
         signature = SIGNATURES.get(name, f"{name}({arg})")
         what = f"elementwise {name}" if op.doc == rule(op) else op.doc
         lines.append(_row(f"`{signature}`", what, rule(op), op.domain))
+        if name in ALONG:
+            signature, op = ALONG[name]
+            lines.append(_row(f"`{signature}`", op.doc, rule(op), "matrix X, d = 1 or 2"))
     lines += ["", "## Other spellings", "",
               "Read as the language's own: " +
               ", ".join(f"`{a}` (`{b}`)" for a, b in ALIASES.items()) +

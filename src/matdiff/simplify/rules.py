@@ -145,6 +145,17 @@ def _factor(n: Node) -> Node | None:
     return None
 
 
+def _positive_first(n: Node) -> Node | None:
+    """-A + B = B - A: a sum reads from its first positive term (not -A - B)."""
+    if n.op is not ar.ADD:
+        return None
+    terms = _terms(n)
+    if terms[0][0] > 0 or all(c < 0 for c, _ in terms):
+        return None
+    k = next(i for i, (c, _) in enumerate(terms) if c > 0)
+    return _sum([terms[k]] + terms[:k] + terms[k + 1:])
+
+
 def _product(factors: list[Node]) -> Node:
     out = factors[0]
     for f in factors[1:]:
@@ -396,6 +407,7 @@ RULES: list[Rule] = [
          "(c t)X = c(tX), s(cX) = c(sX), c1/c2 folded",
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
+    Rule("positive-first", "-A + B = B - A", _positive_first),
     Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),
     Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B)", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),

@@ -394,7 +394,11 @@ class _Builder:
         if small.shape.is_scalar:
             grown = self.apply(ar.FILL, [small], big.shape)
         elif big.shape.is_matrix:
-            grown = self.apply(bt.EXPAND, [small], big.shape)
+            try:
+                grown = self.apply(bt.EXPAND, [small], big.shape)
+            except ShapeError as e:
+                raise ShapeError(f"{e.reason}; a column vector expands along a matrix with as many "
+                                 "rows, a row vector v' along one with as many columns") from None
         else:
             raise ShapeError("only a scalar, or a vector beside a matrix, expands implicitly")
         return (grown, b) if small is a else (a, grown)
