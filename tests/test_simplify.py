@@ -46,6 +46,7 @@ EXAMPLES: dict[str, list[str]] = {
     "reduce-expanded": ["sum(x.*A, 2)", "sum(A.*y', 1)"],
     "log-softmax": ["log(softmax(x))", "log(softmax(A, 1))", "log(softmax(A, 2))"],
     "sum-of-sums": ["sum(sum(A, 1))", "sum(sum(A, 2))"],
+    "softmax": ["exp(x - logsumexp(x))", "exp(A - logsumexp(A, 1)')", "exp(A - logsumexp(A, 2))"],
     "positive-first": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A"],
 }
 SHAPE3 = Shape((Dim.of(3), Dim.of(3)))
@@ -60,6 +61,7 @@ NEGATIVE: dict[str, list[str]] = {
     "reduce-expanded": ["sum(x.*A, 1)", "sum(A.*y', 2)"],
     "log-softmax": ["log(2*softmax(x))", "log(softmax(A, 1) + A)"],
     "positive-first": ["A - B", "-A - B", "-x - 2*y"],
+    "softmax": ["exp(x - logsumexp(y))", "exp(A - logsumexp(A, 2)')", "exp(A - logsumexp(B, 1)')"],
 }
 
 

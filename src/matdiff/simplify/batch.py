@@ -56,6 +56,33 @@ def log_softmax(n: Node) -> Node | None:
     return None
 
 
+def softmax_of(n: Node) -> Node | None:
+    """exp(x - logsumexp(x)) = softmax(x); exp(X - logsumexp(X, d) repeated along d) =
+    softmax(X, d). Not ``exp(x - logsumexp(y))``."""
+    if n.op is not ew.UNARY["exp"] or n.args[0].op is not ar.ADD:
+        return None
+    x, minus = n.args[0].args
+    v = _negated_expansion(minus)
+    if v is None:
+        return None
+    if v.op is la.LSE and v.args[0] == x and x.shape.is_vector:
+        return apply(la.SOFTMAX, (x,))
+    lse = v.args[0] if v.op is ar.TRANSPOSE else v
+    if lse.op is bt.LSE_DIM and lse.args[0] == x \
+            and bt.expand(v, x.shape) == bt.spread(lse, lse.attr, x.shape):
+        return bt.softmax(x, lse.attr)
+    return None
+
+
+def _negated_expansion(m: Node) -> Node | None:
+    """v where m is -expand(v) or expand(-v) (a fill or a vector's expansion)."""
+    if m.op is ar.NEG and m.args[0].op in (ar.FILL, bt.EXPAND):
+        return m.args[0].args[0]
+    if m.op in (ar.FILL, bt.EXPAND) and m.args[0].op is ar.NEG:
+        return m.args[0].args[0]
+    return None
+
+
 def sum_of_sums(n: Node) -> Node | None:
     """sum(sum(X, d)) = sum(X), mean(X, d) summed likewise scaled."""
     if n.op is ar.SUM and n.args[0].op is bt.SUM_DIM:

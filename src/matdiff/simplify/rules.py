@@ -431,6 +431,8 @@ RULES: list[Rule] = [
          bt.reduce_expanded),
     Rule("log-softmax", "log(softmax(x)) = x - logsumexp(x), log(softmax(X, d)) = X - logsumexp(X, d)",
          bt.log_softmax),
+    Rule("softmax", "exp(x - logsumexp(x)) = softmax(x), exp(X - logsumexp(X, d)) = softmax(X, d)",
+         bt.softmax_of),
     Rule("sum-of-sums", "sum(sum(X, d)) = sum(X)", bt.sum_of_sums),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
