@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import torch
 
 import matdiff
 
@@ -77,9 +78,10 @@ def test_the_gradient_agrees_with_jax_and_reads_back(expr: str, shapes: dict, lo
     assert np.allclose(got, want, rtol=1e-9, atol=1e-10)
     again = matdiff.parse(str(d), shapes)
     assert np.allclose(matdiff.evaluate(again, {k: values[k] for k in again.variables()}), want)
-    for backend in ("numpy", "jax", "torch"):
+    for backend, array in (("numpy", np.asarray), ("jax", jnp.asarray), ("torch", lambda v: torch.tensor(np.array(v)))):
         f = d.compile(backend)
-        assert np.allclose(np.asarray(f(**{k: values[k] for k in d.expr.variables()})), want), backend
+        out = f(**{k: array(values[k]) for k in d.expr.variables()})
+        assert np.allclose(np.asarray(out), want), backend
 
 
 @pytest.mark.parametrize("expr, shapes, loss, wrt", [CASES[i] for i in (1, 6, 8, 9, 13)])
@@ -141,3 +143,20 @@ def test_the_layers_page_is_current() -> None:
     from layers_page import page
     assert (Path(__file__).parent.parent / "docs" / "layers.md").read_text() == page(LAYERS), \
         "regenerate: python tests/layers_page.py > docs/layers.md"
+
+
+@pytest.mark.parametrize("expr, wrt, text", [
+    ("sum(G.*(P*V)) where P = softmax(Q*K'/c, 2)", "V", "P'*G where P = softmax(Q*K'/c, 2)"),
+    ("sum(G.*(P*V)) where P = softmax(Q*K'/c, 2)", "Q",
+     "P.*(G*V' - sum(P.*(G*V'), 2))/c*K where P = softmax(Q*K'/c, 2)"),
+    ("sum(G.*(Z./sqrt(mean(Z.^2, 2) + e).*s' + t')) where Z = X - mean(X, 2)", "s",
+     "sum(Z./sqrt(mean(Z.^2, 2) + e).*G, 1) where Z = X - mean(X, 2)"),
+])
+def test_results_use_the_users_names(expr: str, wrt: str, text: str) -> None:
+    d = matdiff.derivative(expr, wrt=wrt)
+    assert str(d) == text
+    values = _values({k: (3, 3) if v.is_matrix else (3,) if v.is_vector else ()
+                      for k, v in d.expr.variables().items()})
+    again = matdiff.parse(text)
+    assert np.allclose(matdiff.evaluate(again, {k: values[k] for k in again.variables()}),
+                       d.evaluate(values))

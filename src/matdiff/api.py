@@ -20,6 +20,7 @@ from .ops.arithmetic import fill, inner, mul
 from .ops.series import free_integers
 from .render.text import to_text
 from .syntax import parse as _parse
+from .syntax import parse_named as _parse_named
 from .syntax.declarations import ShapeSpec, declared_shapes
 
 Assumptions = Mapping[str, str]
@@ -73,8 +74,9 @@ def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | N
     is ``G*X' + X'*G``, evaluated with a value for ``G``.
     """
     _name(wrt, "wrt")
-    node = _parse(expr, shapes, assume, functions) if isinstance(expr, str) else _checked(expr)
-    return Derivative(node, wrt, order, declared_shapes(shapes).get(wrt))
+    node, names = _parse_named(expr, shapes, assume, functions) if isinstance(expr, str) \
+        else (_checked(expr), {})
+    return Derivative(node, wrt, order, declared_shapes(shapes).get(wrt), names)
 
 
 @guarded
@@ -85,12 +87,12 @@ def vjp(expr: str | Node, wrt: str, cotangent: str = "G", shapes: ShapeSpec | No
     ``vjp("X'*W", wrt="W", cotangent="G")`` is ``X*G``."""
     _name(wrt, "wrt")
     _name(cotangent, "the cotangent")
-    node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
+    node, names = _parse_named(expr, shapes, assume) if isinstance(expr, str) else (_checked(expr), {})
     if cotangent in node.variables():
         raise MatdiffError(f"the cotangent needs a name not used in the expression, got {cotangent!r}")
     if node.shape.is_scalar:
-        return Derivative(mul(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
-    return Derivative(inner(var(cotangent, node.shape), node), wrt, 1)  # type: ignore[arg-type]
+        return Derivative(mul(var(cotangent, node.shape), node), wrt, 1, names=names)  # type: ignore[arg-type]
+    return Derivative(inner(var(cotangent, node.shape), node), wrt, 1, names=names)  # type: ignore[arg-type]
 
 
 @guarded

@@ -81,7 +81,8 @@ def gradient(f: Node, x: Node) -> Node | None:
 class Derivative:
     """The k-th derivative of an expression with respect to one variable."""
 
-    def __init__(self, expr: Node, wrt: str, order: int = 1, wrt_shape: Shape | None = None) -> None:
+    def __init__(self, expr: Node, wrt: str, order: int = 1, wrt_shape: Shape | None = None,
+                 names: Mapping[str, Node] | None = None) -> None:
         if not isinstance(order, int) or isinstance(order, bool) or order < 1:
             raise MatdiffError(f"order must be a positive integer, got {order!r}")
         if order > MAX_ORDER:
@@ -90,6 +91,8 @@ class Derivative:
         if shape is None:
             raise MatdiffError(f"'{wrt}' does not occur in the expression and has no declared shape")
         self.expr = expr
+        #: The user's names for subexpressions (``where Z = …``); results print them.
+        self.names = {k: simplify(v) for k, v in (names or {}).items()}
         self.wrt = var(wrt, shape)
         self.order = order
         #: Whether the expression calls an unknown function g (known by its gradient only).
@@ -146,8 +149,10 @@ class Derivative:
                 return str(self.index())
             except LimitError as e:
                 return f"(a tensor too large to print in index form: {e}; use evaluate())"
-        text = to_text(self.matrix)
-        return text if self._reads_back(self.matrix, text) else to_text(self.matrix, sized=True)
+        text = to_text(self.matrix, names=self.names)
+        if self._reads_back(self.matrix, text):
+            return text
+        return to_text(self.matrix, sized=True, names=self.names)
 
     @property
     def size(self) -> int:

@@ -8,7 +8,7 @@ the same ``where`` bindings back.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..expr import ATOM, CONST, HOLE, PRINTERS, VAR, Node, Op, Syntax
 from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
@@ -53,11 +53,14 @@ def _where(out: str, bindings: list[tuple[str, str]]) -> str:
 
 def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
            name: Callable[[int], str] = lambda k: f"T{k}",
-           where: Callable[[str, list[tuple[str, str]]], str] = _where) -> str:
-    """Print bottom-up with each node's syntax from ``pick``; name shared subexpressions."""
+           where: Callable[[str, list[tuple[str, str]]], str] = _where,
+           names: Mapping[str, Node] | None = None) -> str:
+    """Print bottom-up with each node's syntax from ``pick``; name shared subexpressions,
+    and every occurrence of a value the user named (``names``: ``where Z = …``)."""
     order = list(root.walk())
     parents: Counter[Node] = Counter(a for n in order for a in n.args)
-    taken = {n.attr for n in order if n.op is VAR}
+    own = {v: k for k, v in (names or {}).items() if not _trivial(v)}
+    taken = {n.attr for n in order if n.op is VAR} | set(names or {})
     bindings: list[tuple[str, str]] = []
     printed: dict[Node, tuple[str, int]] = {}
     bare: dict[Node, tuple[str, int]] = {}
@@ -66,6 +69,10 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
         syntax = pick(node)
         text = syntax(node, _arguments(node, printed, bare))
         _bare(node, printed, bare, syntax)
+        if node in own and node is not root:
+            bindings.append((own[node], text[0]))
+            printed[node] = (own[node], ATOM)
+            continue
         if share and node is not root and parents[node] > 1 and not _trivial(node) \
                 and not node.op.implicit \
                 and len(text[0]) > SHORT:
@@ -79,7 +86,8 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
     return where(out, bindings) if bindings else out
 
 
-def to_text(root: Node, share: bool = True, sized: bool = False) -> str:
+def to_text(root: Node, share: bool = True, sized: bool = False,
+            names: Mapping[str, Node] | None = None) -> str:
     """The expression as text, with the fewest parentheses the grammar allows.
 
     ``sized`` prints every constant fill and identity with its size
@@ -89,7 +97,7 @@ def to_text(root: Node, share: bool = True, sized: bool = False) -> str:
         if sized and node.op in (FILL, EYE) and not node.shape.is_scalar:
             return sized_text
         return node.op.syntax
-    return render(root, pick, share)
+    return render(root, pick, share, names=names)
 
 
 def _latex_of(op: Op) -> Syntax:

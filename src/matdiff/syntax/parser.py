@@ -59,6 +59,14 @@ def parse(text: str, shapes: ShapeSpec | None = None,
           functions: Mapping[str, str] | None = None) -> Node:
     """Parse ``text`` into a typed expression; ``shapes`` fixes variables' shapes and
     ``assume`` declares square matrices symmetric, spd or diagonal (as ``where X spd``)."""
+    return parse_named(text, shapes, assume, functions)[0]
+
+
+def parse_named(text: str, shapes: ShapeSpec | None = None,
+                assume: Mapping[str, str] | None = None,
+                functions: Mapping[str, str] | None = None) -> tuple[Node, dict[str, Node]]:
+    """``parse``, and the values of the names bound by ``where Y = …`` (for results
+    that use them)."""
     if not isinstance(text, str):
         raise MatdiffError(f"an expression must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -74,10 +82,14 @@ def parse(text: str, shapes: ShapeSpec | None = None,
             structures[str(clause.children[0])] = Structure(str(clause.children[1]))
     builder = _Builder(text, declared_shapes(shapes), structures, declared_functions(functions))
     main = tree.children[0] if tree.data == "where" else tree
+    bound: dict[str, Node] = {}
     for clause in clauses:
         if clause.data == "binding":
-            builder.define(cast(Token, clause.children[0]), builder.build(clause.children[1]))
-    return _resolve(builder.build(main), builder.unifier)
+            value = builder.build(clause.children[1])
+            builder.define(cast(Token, clause.children[0]), value)
+            bound[str(clause.children[0])] = value
+    root = builder.build(main)
+    return _resolve(root, builder.unifier), {k: _resolve(v, builder.unifier) for k, v in bound.items()}
 
 
 def declared_functions(functions: Mapping[str, str] | None) -> dict[str, str]:
