@@ -119,7 +119,7 @@ def test_a_defect_is_not_reported_as_bad_input(monkeypatch: pytest.MonkeyPatch) 
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("injected")
-    monkeypatch.setattr(matdiff.api, "_parse", broken)
+    monkeypatch.setattr(matdiff.api, "_parse_named", broken)
     with pytest.raises(matdiff.InternalError) as e:
         matdiff.derivative("x'*x", wrt="x")
     assert not isinstance(e.value, matdiff.MatdiffError)

@@ -19,6 +19,7 @@ from .expr import Node, const, var
 from .ops.arithmetic import fill, inner, mul
 from .ops.series import free_integers
 from .render.text import to_text
+from .simplify import simplify
 from .syntax import parse as _parse
 from .syntax import parse_named as _parse_named
 from .syntax.declarations import ShapeSpec, declared_shapes
@@ -129,7 +130,7 @@ def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy
         grads.append(d.gradient if d.gradient is not None else
                      const(0.0) if shape is None else cast(Node, fill(const(0.0), shape)))
     params = inputs_of([node, *grads], [(n, node.variables()[n]) for n in names if n in node.variables()])
-    text = source([node, *grads], params, backend, "value_and_grad",
+    text = source([simplify(node), *grads], params, backend, "value_and_grad",
                   f"The value of {to_text(node)} and its gradients with respect to {', '.join(names)}.")
     return compile_source(text, "value_and_grad")
 

@@ -21,7 +21,7 @@ from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
 from . import runtime
-from .optimize import SCALE_COLS, SCALE_ROWS, SPD_INV, SPD_SOLVE
+from .optimize import BROADCAST, SCALE_COLS, SCALE_ROWS, SPD_INV, SPD_SOLVE
 
 Sizes = Callable[[Dim], str]
 Template = str | Callable[[Node, Sequence[str], Sizes], str]
@@ -146,7 +146,7 @@ COMMON: dict[Op, Template] = {
     mf.MATFUN: _matfun, se.POWSYM: lambda n, a, s: f"{{matrix_power}}({a[0]}, {{int}}({n.attr}))",
     se.ELEM: lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", se.UNIT: _unit,
     la.LSE: "{logsumexp}({0})", la.SOFTMAX: "{softmax}({0})",
-    bt.EXPAND: _expand, bt.SUM_DIM: _along("{xp}.sum"), bt.MEAN: _mean, bt.COUNT: _count,
+    bt.EXPAND: _expand, BROADCAST: lambda n, a, s: f"{a[0]}[None, :]" if n.args[0].shape.row else f"{a[0]}[:, None]", bt.SUM_DIM: _along("{xp}.sum"), bt.MEAN: _mean, bt.COUNT: _count,
     bt.SOFTMAX_DIM: _along("{softmax_along}"), bt.LSE_DIM: _along("{logsumexp_along}"),
     **{ew.UNARY[f]: _elementwise(f) for f in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs",
                                               "sign", "arcsin", "arccos", "arctan", "log1p")},

@@ -18,6 +18,7 @@ import numpy as np
 from ..dims import Dim, Shape, Structure, Unifier
 from ..expr import Node, Op, apply
 from ..ops import arithmetic as ar
+from ..ops import batch as bt
 from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops.notation import product
@@ -36,6 +37,35 @@ SCALE_ROWS = Op("scale_rows", _scaled_shape, None, None,
 SCALE_COLS = Op("scale_cols", _scaled_shape, None, None,
                 lambda n, v, c: v[0] * v[1][..., None, :], product("*"),
                 "A*diag(v) computed as a column scaling")
+
+
+BROADCAST = Op("broadcast", lambda s, attr, u: attr, None, None,
+               lambda n, v, c: v[0][..., None, :] if n.args[0].shape.row else v[0][..., :, None],
+               lambda n, a: (a[0][0], 60),
+               "a vector beside a matrix in an elementwise op, as a broadcasting view (no copy)")
+
+
+def _broadcasting(n: Node) -> Node | None:
+    """In A + expand(v), A.*expand(v), A./expand(v): v[:, None] (or v[None, :]) broadcasts
+    without building the matrix; -expand(v) likewise as (-v)[:, None]; a fill beside a
+    matrix is its scalar (1 - T.^2)."""
+    if not n.op.elementwise:
+        return None
+    vectors = [_expanded(a) for a in n.args]
+    if all(v is not None for v in vectors) or not any(v is not None for v in vectors):
+        return None
+    args = tuple(a if v is None else v if v.shape.is_scalar else apply(BROADCAST, (v,), n.shape)
+                 for a, v in zip(n.args, vectors))
+    return Node(n.op, args, n.attr, n.shape)
+
+
+def _expanded(a: Node) -> Node | None:
+    """v where a is expand(v) or fill(v), or -v where a is -expand(v) or -fill(v)."""
+    if a.op in (bt.EXPAND, ar.FILL):
+        return a.args[0]
+    if a.op is ar.NEG and a.args[0].op in (bt.EXPAND, ar.FILL):
+        return ar.neg(a.args[0].args[0])
+    return None
 
 
 def _spd_solve_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
@@ -167,4 +197,16 @@ def optimize(root: Node) -> Node:
         elif new.op is ar.SCALE:
             new = _scale_smallest(new) or new
         out[n] = _cholesky(new) or new
+    return _broadcast_views(out[root])
+
+
+def _broadcast_views(root: Node) -> Node:
+    """The last pass: expansions beside full operands become broadcasting views. Its
+    nodes break the shape rules of their parents (a scalar or a vector in a matrix sum),
+    so nothing rewrites them afterwards."""
+    out: dict[Node, Node] = {}
+    for n in root.walk():
+        args = tuple(out[a] for a in n.args)
+        new = n if args == n.args else Node(n.op, args, n.attr, n.shape)
+        out[n] = _broadcasting(new) or new
     return out[root]

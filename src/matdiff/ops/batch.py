@@ -7,7 +7,7 @@ whose columns are samples.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import special
@@ -311,4 +311,4 @@ register(SUM_DIM, lambda x, attr: reduce_sum(x, attr), needs_attr=True)
 register(MEAN, lambda x, attr: None if x is None else mean(x, attr), needs_attr=True)
 
 #: The language's functions taking a dimension: name -> constructor(x, d).
-BY_DIM = {"sum": reduce_sum, "mean": mean, "softmax": softmax, "logsumexp": logsumexp}
+BY_DIM: dict[str, Callable[[Node, int], Maybe]] = {"sum": reduce_sum, "mean": mean, "softmax": softmax, "logsumexp": logsumexp}

@@ -548,10 +548,10 @@ class _Builder:
             if value not in (1.0, 2.0):
                 raise ShapeError(f"{name}(X, d) takes d = 1 (one value per column) or d = 2 "
                                  f"(one value per row), got {args[1]}")
-            d = int(value)  # type: ignore[arg-type]
+            d = int(cast(float, value))
         elif args[0].shape.is_scalar:
             raise ShapeError(f"{name} expects a vector or a matrix, got a scalar")
-        return bt.BY_DIM[name](args[0], d)  # type: ignore[no-any-return]
+        return cast(Node, bt.BY_DIM[name](args[0], d))
 
     def count(self, name: str, x: Node) -> Node:
         """rows(X), cols(X), len(x) as numbers."""
