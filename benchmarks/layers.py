@@ -78,16 +78,17 @@ def run(case: dict[str, Any], dtype: Any, repeat: int) -> str:
     names = list(values)
     ours_np = matdiff.value_and_grad(case["expr"], wrt=case["wrt"], shapes=shapes)
     ours_jax = jax.jit(matdiff.value_and_grad(case["expr"], wrt=case["wrt"], backend="jax", shapes=shapes))
-    theirs = jax.jit(jax.value_and_grad(case["jax"], argnums=tuple(names.index(w) for w in case["wrt"])))
+    grad = jax.value_and_grad(case["jax"], argnums=tuple(names.index(w) for w in case["wrt"]))
+    theirs = jax.jit(lambda **kw: grad(*(kw[k] for k in names)))  # called like ours, by keyword
     jvals = {k: jnp.asarray(v) for k, v in values.items()}
-    ref = theirs(*(jvals[k] for k in names))
+    ref = theirs(**jvals)
     got = ours_jax(**jvals)
     tol = 1e-3 if dtype == np.float32 else 1e-9
     for a, b in zip(got[1:], ref[1]):
         assert np.allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol), case["name"]
     t_np = timed(lambda: ours_np(**values), repeat)
     t_jax = timed(lambda: ours_jax(**jvals), repeat)
-    t_ref = timed(lambda: theirs(*(jvals[k] for k in names)), repeat)
+    t_ref = timed(lambda: theirs(**jvals), repeat)
     return (f"| {case['name']} | {np.dtype(dtype).name} | {t_np:.3f} | {t_jax:.3f} | {t_ref:.3f} "
             f"| {t_ref / t_jax:.2f}x | {t_ref / t_np:.2f}x |")
 

@@ -16,7 +16,7 @@ from ..ops.series import free_integers
 from . import runtime
 from .backends import BACKENDS, Backend
 from .emit import emit
-from .optimize import optimize
+from .optimize import optimize_all
 from .tensor import TensorTerm, structured_lines, tensor_lines
 
 
@@ -41,7 +41,7 @@ def source(outputs: Sequence[Node], params: Sequence[tuple[str, Shape]], target:
     name of each direction ``dX``, where a variable is called ``dX`` already)."""
     b = backend(target)
     integers = sorted(set().union(*(free_integers(o) for o in outputs)) - {n for n, _ in params})
-    fast = [optimize(o) for o in outputs]
+    fast = optimize_all(outputs)
     return _module(b, emit(fast, params, integers, b, name, doc, holes=holes))
 
 
@@ -53,7 +53,7 @@ def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequenc
     if structured and b.name != "numpy":
         raise MatdiffError("structured tensors are NumPy objects; use backend='numpy'")
     factors = list(dict.fromkeys(f for t in terms for f in t.factors))
-    fast = [optimize(f) for f in factors]
+    fast = optimize_all(factors)
     integers = sorted(set().union(*(free_integers(f) for f in factors)) - {n for n, _ in params})
 
     def tail(names: list[str], size: Callable[[Dim], str]) -> list[str]:

@@ -186,8 +186,62 @@ def _cholesky(n: Node) -> Node | None:
     return None
 
 
+def optimize_all(roots: Sequence[Node]) -> list[Node]:
+    """The outputs of one generated function, each cheaper to evaluate, sharing what
+    they compute alike up to a transpose (the gradients of attention by Q and by K)."""
+    fast = _shared_transposes([_cheaper(r) for r in roots])
+    return [_broadcast_views(r) for r in fast]
+
+
 def optimize(root: Node) -> Node:
     """An equal expression that is cheaper to evaluate."""
+    return optimize_all([root])[0]
+
+
+def _transposed(n: Node, memo: dict[Node, Node]) -> Node:
+    """n' with the transpose pushed to the leaves: (AB)' = B'A', (A⊙B)' = A'⊙B', …"""
+    if n in memo:
+        return memo[n]
+    if not n.shape.is_matrix:
+        return cast(Node, ar.transpose(n))
+    a = n.args
+    if n.op is ar.MATMUL:
+        out = ar.mul(_transposed(a[1], memo), _transposed(a[0], memo))
+    elif n.op in (ar.ADD, ar.HAD, ar.EDIV, ar.NEG, ar.SCALE, ar.DIV):
+        out = ar.rebuild(n, [x if x.shape.is_scalar else _transposed(x, memo) for x in a])
+    elif n.op is bt.EXPAND:
+        out = bt.expand(ar.transpose(a[0]), n.shape.transposed())
+    else:
+        out = ar.transpose(n)
+    memo[n] = cast(Node, out)
+    return memo[n]
+
+
+def _shared_transposes(roots: list[Node]) -> list[Node]:
+    """Where a matrix M computed in one output is, written with its transposes pushed
+    inward, the transpose of a matrix N computed anyway, compute M as N'."""
+    memo: dict[Node, Node] = {}
+    nodes = list(dict.fromkeys(n for r in roots for n in r.walk()))
+    computed = {n for n in nodes if n.shape.is_matrix and n.op is not ar.TRANSPOSE and n.args}
+    alias: dict[Node, Node] = {}
+    for n in nodes:
+        if n in computed and n.op in (ar.MATMUL, ar.HAD, ar.ADD, ar.EDIV, ar.NEG, ar.SCALE, ar.DIV):
+            t = _transposed(n, memo)
+            if t != n and t in computed and t not in alias and n not in alias:
+                alias[t] = n
+    if not alias:
+        return roots
+    out: dict[Node, Node] = {}
+    for r in roots:
+        for n in r.walk():
+            if n in alias:
+                out[n] = ar.transpose(out.get(alias[n], alias[n]))  # type: ignore[assignment]
+            else:
+                out[n] = ar.with_args(n, [out[a] for a in n.args])
+    return [out[r] for r in roots]
+
+
+def _cheaper(root: Node) -> Node:
     out: dict[Node, Node] = {}
     for n in root.walk():
         new = ar.with_args(n, [out[a] for a in n.args])
@@ -197,7 +251,7 @@ def optimize(root: Node) -> Node:
         elif new.op is ar.SCALE:
             new = _scale_smallest(new) or new
         out[n] = _cholesky(new) or new
-    return _broadcast_views(out[root])
+    return out[root]
 
 
 def _broadcast_views(root: Node) -> Node:
