@@ -99,6 +99,18 @@ def _expand_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, in
     return (f"vector(1)*{arg}" if node.args[0].shape.row else f"{arg}*vector(1)'"), MUL
 
 
+def _expand_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    r"""b \mathbf{1}^\top, \mathbf{1} v^\top."""
+    text, level = args[0]
+    arg = text if level >= MUL else rf"\left({text}\right)"
+    return (rf"\mathbf{{1}} {arg}" if node.args[0].shape.row else rf"{arg} \mathbf{{1}}^{{\top}}"), MUL
+
+
+def _count_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    name = _COUNT_NAMES[node.attr, node.args[0].shape.is_vector]
+    return rf"\operatorname{{{name}}}\left({args[0][0]}\right)", ATOM
+
+
 def _with_dim(name: str):
     def syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
         if node.attr == 0:
@@ -193,8 +205,8 @@ def _kron_reduce(node: Node, ks: Sequence[Maybe]) -> Maybe:
 
 EXPAND = Op("expand", _expand_shape, _jvp_linear, _vjp_expand, _lower_expand, _expand_syntax,
             "implicit expansion: W*X + b adds b to every column, X - v' subtracts v' from "
-            "every row; its transpose sums", index=_index_expand, kron=_kron_expand,
-            implicit=True)
+            "every row; its transpose sums", latex=_expand_latex, index=_index_expand,
+            kron=_kron_expand, implicit=True)
 SUM_DIM = Op("sum_dim", _reduced_shape, _jvp_linear, lambda n, i, c: spread(c, n.attr, n.args[0].shape),
              lambda n, v, c: np.sum(v[0], axis=_axis(n.attr)), _with_dim("sum"),
              "sum(X, 1): column sums; sum(X, 2): row sums (vectors); the transpose repeats",
@@ -209,7 +221,7 @@ def _jvp_count(node: Node, ts: Sequence[Maybe]) -> Maybe:
 
 
 COUNT = Op("count", _count_shape, _jvp_count, None, _lower_count, _count_syntax,
-           "rows(X), cols(X), len(x): a size as a number", latex=_count_syntax,
+           "rows(X), cols(X), len(x): a size as a number", latex=_count_latex,
            domain="any vector or matrix (the size does not depend on the entries)")
 SOFTMAX_DIM = Op("softmax_dim", _matrix_first, _jvp_softmax, None,
                  lambda n, v, c: special.softmax(v[0], axis=_axis(n.attr)), _with_dim("softmax"),
