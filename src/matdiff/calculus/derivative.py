@@ -27,6 +27,7 @@ from ..simplify import simplify
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 from ..ops.abstract import ABSTRACT
+from .derivation import derivation
 from .explain import Explanation, explain
 from .index import OUT, WRT, IndexForm, index_latex, lower
 from .kron import KronForm, kron_matrix, kron_vec
@@ -202,7 +203,21 @@ class Derivative:
         return None if k is None else KronForm(simplify(k), self.expr, self.wrt, self.order)
 
     def explain(self) -> Explanation:
-        """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX)."""
+        """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX): the
+        differential approach, with the user's names and cut points named; a trace of
+        every node where that approach does not apply."""
+        if self.order == 1 and self.form is not None:
+            kron = index = None
+            if not self.expr.shape.is_scalar:
+                k = self.kron()
+                kron = None if k is None else k.matrix
+                try:
+                    index = str(self.index())
+                except LimitError:
+                    index = None
+            steps = derivation(self.expr, self.wrt, self.gradient, self.names, kron, index)
+            if steps is not None:
+                return Explanation(steps)  # type: ignore[arg-type]
         return explain(self.expr, self.wrt)
 
     def index(self, named: dict[str, Node] | None = None) -> IndexForm:

@@ -1,0 +1,266 @@
+"""The derivation a teacher writes, by the differential approach.
+
+For a scalar f of X: name the intermediates only at cut points (the user's own
+``where`` names first; else the argument of the outermost nonlinear function and
+the outputs of the nonlinear functions below it, each carrying all of X's
+influence), write each cut's differential from the one below, then one Frobenius
+chain per level from the output down,
+
+    df = G:dU = G:X'*dW = X*G:dW          (A:BC = B'A:C)
+
+and ``∂f/∂X``, simplified. With one matrix (or vector) cut and a matrix variable
+the index-wise chain rule is shown with the factors' shapes and evaluated. For a
+non-scalar F: dF, its vec (Kronecker) form and the index form.
+
+Every step is a chain ``a = b = c`` of expressions in the language, the Frobenius
+product ``A:B`` = sum(A.*B) included; each side holds numerically.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from ..dims import Shape
+from ..expr import ATOM, HOLE, SUM, VAR, Node, const, hole, var
+from ..ops import abstract as ab
+from ..ops import series as se
+from ..render.text import to_latex, to_text
+from ..simplify import simplify
+from .jacobian import substitute
+from .linearize import linearize
+from .transpose import transpose
+
+#: A side of a chain: an expression, or a sum of Frobenius products G:D.
+Side = Node | tuple[tuple[Node, Node], ...] | str
+
+
+@dataclass(frozen=True)
+class Link:
+    """One step: ``sides[0] = sides[1] = …``, by ``why``."""
+
+    sides: tuple[Side, ...]
+    why: str = ""
+    #: A remark after the math (the shapes of an index rule's factors).
+    remark: str = ""
+
+    def __post_init__(self) -> None:
+        sides = [s for k, s in enumerate(self.sides) if k == 0 or _text(s) != _text(self.sides[k - 1])]
+        object.__setattr__(self, "sides", tuple(sides))
+
+    def math(self) -> str:
+        return " = ".join(_text(s) for s in self.sides)
+
+    def text(self) -> str:
+        tail = f"   # {self.remark}" if self.remark else ""
+        return self.math() + tail + (f"   ({self.why})" if self.why else "")
+
+    def latex(self) -> str:
+        first, *rest = (_latex(s) for s in self.sides)
+        return first + " &= " + " = ".join(rest) if rest else first
+
+
+def _text(s: Side) -> str:
+    if isinstance(s, str):
+        return s
+    if isinstance(s, Node):
+        return to_text(s, share=False, sized=True)
+    return " + ".join(f"{_operand(g)}:{_operand(d)}" for g, d in s).replace("+ -", "- ")
+
+
+def _operand(n: Node) -> str:
+    text = to_text(n, share=False, sized=True)
+    return f"({text})" if n.op.name == "add" else text
+
+
+def _latex(s: Side) -> str:
+    if isinstance(s, str):
+        return r"\text{" + s.replace("_", r"\_") + "}"
+    if isinstance(s, Node):
+        return to_latex(s, share=False)
+    return " + ".join(rf"{to_latex(g, share=False)} : {to_latex(d, share=False)}" for g, d in s)
+
+
+def _depends(root: Node, x: Node) -> set[Node]:
+    out = {x}
+    for n in root.walk():
+        if any(a in out for a in n.args):
+            out.add(n)
+    return out
+
+
+def _is_cut(f: Node, x: Node, through: Node) -> bool:
+    """Every path from X to f passes through ``through``."""
+    reach = {x}
+    for n in f.walk():
+        if n != through and any(a in reach for a in n.args):
+            reach.add(n)
+    return f not in reach
+
+
+def _nonlinear(n: Node, dep: set[Node]) -> bool:
+    """Whether n is nonlinear in X's influence: a nonlinear op, or a product of two
+    factors that both carry X."""
+    return n.op.vjp is None or sum(a in dep for a in n.args) > 1
+
+
+def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
+    """The intermediates to name, lowest first."""
+    dep = _depends(f, x)
+    outside = set(f.walk(into=lambda n: n.op is not se.SIGMA))  # never inside a sum's body
+    chain = [n for n in f.walk() if n in dep and n in outside and n not in (f, x) and _is_cut(f, x, n)]
+    chain = [n for n in chain if not (n.op.name == "transpose" and n.args[0] == x)]
+    chosen = [n for n in chain if n in named]
+    above = {f}
+    outermost: Node | None = None
+    nonlinear_above = False
+    for n in reversed(chain):  # from the root down
+        parent = next((p for p in above if n in p.args), None)
+        above.add(n)
+        nonlinear_above = nonlinear_above or (parent is not None and _nonlinear(parent, dep))
+        if outermost is None and nonlinear_above and not n.shape.is_scalar:
+            outermost = n
+    if outermost is None:
+        return sorted(set(chosen), key=chain.index)
+    low = chain[:chain.index(outermost) + 1]
+    picked = {outermost} | {n for n in low if _nonlinear(n, dep)}
+    picked = {n for n in picked if not n.shape.is_scalar} | set(chosen)
+    return sorted(picked, key=chain.index)
+
+
+#: The gradient in the inputs alone is shown only this short (else the names carry it).
+SHORT_ENOUGH = 48
+#: A cotangent printed longer than this is named before the next level's chain.
+LONG = 12
+
+
+def _free_name(shape: Shape, taken: set[str], cotangent: bool = False) -> str:
+    if cotangent:
+        pool = [f"{'E' if shape.is_matrix else 'e'}{k}" for k in range(1, 10)]
+    else:
+        pool = ["U", "V", "Y", "Z", "R", "S", "W", "M"] if shape.is_matrix else \
+            ["r", "u", "v", "h", "z", "q", "w", "e"] if shape.is_vector else ["s", "a", "b", "c"]
+    for name in pool:
+        if name not in taken and not any(name.startswith(t) for t in taken if len(t) < len(name)):
+            return name
+    k = 1
+    while f"T{k}" in taken:
+        k += 1
+    return f"T{k}"
+
+
+def derivation(expr: Node, x: Node, gradient: Node | None, names: Mapping[str, Node],
+               kron: Node | None = None, index: str | None = None) -> list[Link] | None:
+    """The steps, or None where this approach does not apply (then the caller falls back)."""
+    if expr.shape.is_scalar:
+        return _scalar(expr, x, gradient, names)
+    return _tensor(simplify(expr), x, kron, index)
+
+
+def _tensor(f: Node, x: Node, kron: Node | None, index: str | None) -> list[Link] | None:
+    dx = hole(str(x.attr), x.shape)
+    df = linearize(f, x, dx)
+    if df is None:
+        return None
+    out = var("F", f.shape)
+    steps = [Link((hole("F", f.shape), simplify(df)), "differential")]
+    if kron is not None:
+        vec_dx = f"vec({_text(dx)})" if x.shape.is_matrix else _text(dx)
+        vec_df = "vec(dF)" if f.shape.is_matrix else "dF"
+        steps.append(Link((vec_df, f"{_operand(kron)}*{vec_dx}"), "vec(A*B*C) = kron(C', A)*vec(B)"))
+        steps.append(Link((f"dvec({out.attr})/dvec({x.attr})", kron), "the Kronecker form"))
+    if index is not None:
+        steps.append(Link((index,), "index form"))
+    return steps if len(steps) > 1 else None
+
+
+def _scalar(f: Node, x: Node, gradient: Node | None, names: Mapping[str, Node]) -> list[Link] | None:
+    if gradient is None or any(n.op is HOLE for n in f.walk()):
+        return None
+    user = {v: k for k, v in names.items()}
+    picked = cuts(f, x, list(user))
+    taken = {str(n.attr) for n in f.walk() if n.op is VAR} | set(names) | {"f", "d" + str(x.attr)}
+    label: dict[Node, Node] = {}
+    for c in picked:
+        name = user.get(c) or _free_name(c.shape, taken)
+        taken.add(name)
+        label[c] = var(name, c.shape)
+    steps: list[Link] = []
+
+    def named(n: Node, skip: Node | None = None) -> Node:
+        """n with every cut below it written by its name."""
+        out = n
+        for c in reversed(picked):
+            if c is not skip and c in set(out.walk()):
+                out = substitute(out, c, label[c])
+        return out
+
+    defs = {c: named(c, skip=c) for c in picked}
+    for c in picked:
+        steps.append(Link((label[c], defs[c]), "definition"))
+
+    def short(n: Node) -> Node:
+        """Simplified, each cut's value written by its name."""
+        out = simplify(n)
+        for c in reversed(picked):
+            for value in {defs[c], simplify(defs[c])}:
+                out = substitute(out, value, label[c])
+        return out
+
+    outer = named(f)
+    if picked:
+        steps.append(Link((var("f", f.shape), outer), "the output in the names"))
+    holes = {c: hole(str(label[c].attr), c.shape) for c in picked}
+    below = [x] + [label[c] for c in picked]
+    dbelow = [hole(str(x.attr), x.shape)] + [holes[c] for c in picked]
+    diffs = []
+    for k, c in enumerate(picked):
+        d = linearize(defs[c], below[k], dbelow[k])
+        if d is None:
+            return None
+        diffs.append(short(d))
+        steps.append(Link((holes[c], diffs[-1]), "differential"))
+    top = linearize(simplify(outer), below[-1], dbelow[-1])
+    g = None if top is None else transpose(top, dbelow[-1], const(1.0))
+    if top is None or g is None:
+        return None
+    g = short(g)
+    df = hole("f", f.shape)
+    if not picked:
+        steps.append(Link((df, short(top), ((g, dbelow[0]),)), "Frobenius form"))
+    for k in reversed(range(len(picked))):
+        if k < len(picked) - 1 and len(_text(g)) > LONG:
+            name = var(_free_name(g.shape, taken, cotangent=True), g.shape)
+            taken.add(str(name.attr))
+            steps.append(Link((name, g), f"∂f/∂{label[picked[k]].attr}, named"))
+            g = name
+        lower = transpose(diffs[k], dbelow[k], g)
+        if lower is None:
+            return None
+        lower = short(lower)
+        steps.append(Link((df, ((g, dbelow[k + 1]),), ((g, diffs[k]),), ((lower, dbelow[k]),)),
+                          "A:B*C = B'*A:C, A:B.*C = A.*B:C"))
+        g = lower
+    final = var(f"∂f/∂{x.attr}", x.shape)
+    sides: tuple[Side, ...] = (final, g)
+    if g != gradient and len(_text(gradient)) <= SHORT_ENOUGH:
+        sides += (gradient,)
+    steps.append(Link(sides, "the gradient"))
+    if len(picked) == 1 and x.shape.is_matrix and not picked[0].shape.is_scalar and \
+            not any(n.op in (ab.ABSTRACT, se.SIGMA) for n in f.walk()):
+        steps.append(_index_chain(picked[0], label[picked[0]], x, g))
+    return steps
+
+
+def _index_chain(cut: Node, name: Node, x: Node, g: Node) -> Link:
+    """∂f/∂X[m,n] = Σ_i,j ∂f/∂U[i,j]*∂U[i,j]/∂X[m,n] = G_X[m,n]."""
+    inner = ("i", "j")[:cut.shape.rank]
+    u, xs = str(name.attr), str(x.attr)
+    ij, mn = ",".join(inner), "m,n"
+    closed = _text(g) if g.op is VAR else f"({_text(g)})"
+    text = (f"∂f/∂{xs}[{mn}] = Σ_{ij} ∂f/∂{u}[{ij}]*∂{u}[{ij}]/∂{xs}[{mn}] = {closed}[{mn}]")
+    shape = "x".join(str(d) for d in cut.shape.dims)
+    remark = f"∂f/∂{u} ({shape}) and ∂{u}/∂{xs} ({shape}x{'x'.join(str(d) for d in x.shape.dims)})"
+    return Link((text,), "the index-wise chain rule", remark)
+
+
+__all__ = ["Link", "derivation", "cuts", "ATOM", "SUM"]
