@@ -268,10 +268,12 @@ class Derivative(_Derivative):
             except LimitError as e:
                 return f"too large to show: {e}"
         k = None if large else self.kron()
+        steps = shown(lambda: self.explain().steps)
         return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
                 "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
                 "kron_layout": None if k is None else k.layout,
-                "explain": _as_list(shown(lambda: [s.text() for s in self.explain().steps])),
+                "explain": _as_list(steps if isinstance(steps, str) else [s.text() for s in steps]),
+                "explain_latex": _as_list(steps if isinstance(steps, str) else [s.latex() for s in steps]),
                 "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
 
     evaluate = guarded(_Derivative.evaluate)

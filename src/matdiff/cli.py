@@ -136,6 +136,7 @@ def _json(d: Derivative, explain: bool, checked: bool) -> tuple[dict[str, Any], 
     data: dict[str, Any] = {"wrt": str(d.wrt.attr), "order": d.order, **d.to_dict()}
     if not explain:
         data.pop("explain", None)
+        data.pop("explain_latex", None)
     ok = True
     if checked:
         report = check(d)

@@ -17,12 +17,16 @@ product ``A:B`` = sum(A.*B) included; each side holds numerically.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..dims import Shape
-from ..expr import ATOM, HOLE, SUM, VAR, Node, const, hole, var
+from ..expr import VAR, Node, const, hole, var
 from ..ops import abstract as ab
+from ..ops import arithmetic as ar
+from ..ops import batch as bt
+from ..ops import elementwise as ew
 from ..ops import series as se
 from ..render.text import to_latex, to_text
 from ..simplify import simplify
@@ -56,7 +60,8 @@ class Link:
 
     def latex(self) -> str:
         first, *rest = (_latex(s) for s in self.sides)
-        return first + " &= " + " = ".join(rest) if rest else first
+        line = first + " &= " + " = ".join(rest) if rest else "&" + first
+        return line + (rf" \quad \text{{{_tex_text(self.remark)}}}" if self.remark else "")
 
 
 def _text(s: Side) -> str:
@@ -67,6 +72,10 @@ def _text(s: Side) -> str:
     return " + ".join(f"{_operand(g)}:{_operand(d)}" for g, d in s).replace("+ -", "- ")
 
 
+def _tex_text(s: str) -> str:
+    return s.replace("\\", "").replace("_", r"\_").replace("{", "").replace("}", "")
+
+
 def _operand(n: Node) -> str:
     text = to_text(n, share=False, sized=True)
     return f"({text})" if n.op.name == "add" else text
@@ -74,7 +83,7 @@ def _operand(n: Node) -> str:
 
 def _latex(s: Side) -> str:
     if isinstance(s, str):
-        return r"\text{" + s.replace("_", r"\_") + "}"
+        return r"\text{" + _tex_text(s) + "}"
     if isinstance(s, Node):
         return to_latex(s, share=False)
     return " + ".join(rf"{to_latex(g, share=False)} : {to_latex(d, share=False)}" for g, d in s)
@@ -103,6 +112,16 @@ def _nonlinear(n: Node, dep: set[Node]) -> bool:
     return n.op.vjp is None or sum(a in dep for a in n.args) > 1
 
 
+#: (outer, inner) functions read as one: log(softmax(Z)) is log-softmax, whose gradient
+#: in Z is short; the intermediate softmax(Z) is not named.
+FUSED = {("log", "softmax"), ("log", "softmax_dim")}
+
+
+#: Elementwise ops: a run of them is one elementwise function, named only where it ends.
+ELEMENTWISE = {*ew.UNARY.values(), ew.POWC, ew.EPOW, ar.ADD, ar.NEG, ar.HAD, ar.EDIV, ar.SCALE,
+               ar.DIV, ar.FILL, bt.EXPAND}
+
+
 def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     """The intermediates to name, lowest first."""
     dep = _depends(f, x)
@@ -113,20 +132,29 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     above = {f}
     outermost: Node | None = None
     nonlinear_above = False
+    fused: set[Node] = set()
     for n in reversed(chain):  # from the root down
         parent = next((p for p in above if n in p.args), None)
         above.add(n)
         nonlinear_above = nonlinear_above or (parent is not None and _nonlinear(parent, dep))
+        if parent is not None and ((parent.op.name, n.op.name) in FUSED or
+                                   (n.op in ELEMENTWISE and parent.op in ELEMENTWISE)):
+            fused.add(n)  # inside one function: log∘softmax, or a run of elementwise ops
+            continue
         if outermost is None and nonlinear_above and not n.shape.is_scalar:
             outermost = n
     if outermost is None:
         return sorted(set(chosen), key=chain.index)
     low = chain[:chain.index(outermost) + 1]
-    picked = {outermost} | {n for n in low if _nonlinear(n, dep)}
+    picked = {outermost} | {n for n in low if _nonlinear(n, dep) and n not in fused}
     picked = {n for n in picked if not n.shape.is_scalar} | set(chosen)
     return sorted(picked, key=chain.index)
 
 
+REARRANGE = "A:B*C = B'*A:C, A:B.*C = A.*B:C"
+#: Math tokens (names, numbers, operators) of one step before a chain is split.
+MAX_TOKENS = 40
+TOKEN = re.compile(r"\.\*|\./|\.\^|[Σδ∂·⊗⊙:=+\-*/^']|[^\W\d]\w*|\d+(?:\.\d+)?")
 #: The gradient in the inputs alone is shown only this short (else the names carry it).
 SHORT_ENOUGH = 48
 #: A cotangent printed longer than this is named before the next level's chain.
@@ -148,18 +176,23 @@ def _free_name(shape: Shape, taken: set[str], cotangent: bool = False) -> str:
     return f"T{k}"
 
 
+Meaning = dict[Node, Node]
+
+
 def derivation(expr: Node, x: Node, gradient: Node | None, names: Mapping[str, Node],
-               kron: Node | None = None, index: str | None = None) -> list[Link] | None:
-    """The steps, or None where this approach does not apply (then the caller falls back)."""
+               kron: Node | None = None, index: str | None = None
+               ) -> tuple[list[Link], Meaning] | None:
+    """The steps and what each name and differential in them stands for (in the inputs
+    and dX), or None where this approach does not apply (the caller falls back)."""
     if expr.shape.is_scalar:
-        return _scalar(expr, x, gradient, names)
+        return None if gradient is None else _Scalar(expr, x, names).steps(gradient)
     return _tensor(simplify(expr), x, kron, index)
 
 
-def _tensor(f: Node, x: Node, kron: Node | None, index: str | None) -> list[Link] | None:
+def _tensor(f: Node, x: Node, kron: Node | None, index: str | None) -> tuple[list[Link], Meaning] | None:
     dx = hole(str(x.attr), x.shape)
     df = linearize(f, x, dx)
-    if df is None:
+    if df is None or (kron is None and index is None):
         return None
     out = var("F", f.shape)
     steps = [Link((hole("F", f.shape), simplify(df)), "differential")]
@@ -170,85 +203,129 @@ def _tensor(f: Node, x: Node, kron: Node | None, index: str | None) -> list[Link
         steps.append(Link((f"dvec({out.attr})/dvec({x.attr})", kron), "the Kronecker form"))
     if index is not None:
         steps.append(Link((index,), "index form"))
-    return steps if len(steps) > 1 else None
+    return steps, {hole("F", f.shape): df}
 
 
-def _scalar(f: Node, x: Node, gradient: Node | None, names: Mapping[str, Node]) -> list[Link] | None:
-    if gradient is None or any(n.op is HOLE for n in f.walk()):
-        return None
-    user = {v: k for k, v in names.items()}
-    picked = cuts(f, x, list(user))
-    taken = {str(n.attr) for n in f.walk() if n.op is VAR} | set(names) | {"f", "d" + str(x.attr)}
-    label: dict[Node, Node] = {}
-    for c in picked:
-        name = user.get(c) or _free_name(c.shape, taken)
-        taken.add(name)
-        label[c] = var(name, c.shape)
-    steps: list[Link] = []
+class _Scalar:
+    """The derivation of a scalar f: cuts, differentials, Frobenius chains, gradient."""
 
-    def named(n: Node, skip: Node | None = None) -> Node:
+    def __init__(self, f: Node, x: Node, names: Mapping[str, Node]) -> None:
+        self.f, self.x = f, x
+        user = {v: k for k, v in names.items()}
+        self.picked = cuts(f, x, list(user))
+        self.taken = {str(n.attr) for n in f.walk() if n.op is VAR} | set(names) | {"f", f"d{x.attr}"}
+        self.label: dict[Node, Node] = {}
+        for c in self.picked:
+            name = user.get(c) or _free_name(c.shape, self.taken)
+            self.taken.add(name)
+            self.label[c] = var(name, c.shape)
+        self.defs = {c: self.named(c, skip=c) for c in self.picked}
+        self.dx = hole(str(x.attr), x.shape)
+        self.meaning: Meaning = {}
+
+    def named(self, n: Node, skip: Node | None = None) -> Node:
         """n with every cut below it written by its name."""
         out = n
-        for c in reversed(picked):
+        for c in reversed(self.picked):
             if c is not skip and c in set(out.walk()):
-                out = substitute(out, c, label[c])
+                out = substitute(out, c, self.label[c])
         return out
 
-    defs = {c: named(c, skip=c) for c in picked}
-    for c in picked:
-        steps.append(Link((label[c], defs[c]), "definition"))
-
-    def short(n: Node) -> Node:
+    def short(self, n: Node) -> Node:
         """Simplified, each cut's value written by its name."""
         out = simplify(n)
-        for c in reversed(picked):
-            for value in {defs[c], simplify(defs[c])}:
-                out = substitute(out, value, label[c])
+        for c in reversed(self.picked):
+            for value in {self.defs[c], simplify(self.defs[c])}:
+                out = substitute(out, value, self.label[c])
         return out
 
-    outer = named(f)
-    if picked:
-        steps.append(Link((var("f", f.shape), outer), "the output in the names"))
-    holes = {c: hole(str(label[c].attr), c.shape) for c in picked}
-    below = [x] + [label[c] for c in picked]
-    dbelow = [hole(str(x.attr), x.shape)] + [holes[c] for c in picked]
-    diffs = []
-    for k, c in enumerate(picked):
-        d = linearize(defs[c], below[k], dbelow[k])
-        if d is None:
+    def inputs(self, n: Node) -> Node:
+        """n in the inputs alone (every name replaced by its value)."""
+        for name, value in reversed(list(self.meaning.items())):
+            if name.op is VAR:
+                n = substitute(n, name, value)
+        return n
+
+    def steps(self, gradient: Node) -> tuple[list[Link], Meaning] | None:
+        f, x, picked, label = self.f, self.x, self.picked, self.label
+        steps = [Link((label[c], self.defs[c]), "definition") for c in picked]
+        for c in picked:
+            self.meaning[label[c]] = c
+        outer = self.named(f)
+        if picked:
+            steps.append(Link((var("f", f.shape), outer), "the output in the names"))
+            self.meaning[var("f", f.shape)] = f
+        holes = [self.dx] + [hole(str(label[c].attr), c.shape) for c in picked]
+        below = [x] + [label[c] for c in picked]
+        diffs = []
+        for k, c in enumerate(picked):
+            d = linearize(self.defs[c], below[k], holes[k])
+            if d is None:
+                return None
+            diffs.append(self.short(d))
+            self.meaning[holes[k + 1]] = linearize(c, x, self.dx)  # type: ignore[assignment]
+            steps.append(Link((holes[k + 1], diffs[-1]), "differential"))
+        top = linearize(simplify(outer), below[-1], holes[-1])
+        g = None if top is None else transpose(top, holes[-1], const(1.0))
+        if top is None or g is None:
             return None
-        diffs.append(short(d))
-        steps.append(Link((holes[c], diffs[-1]), "differential"))
-    top = linearize(simplify(outer), below[-1], dbelow[-1])
-    g = None if top is None else transpose(top, dbelow[-1], const(1.0))
-    if top is None or g is None:
-        return None
-    g = short(g)
-    df = hole("f", f.shape)
-    if not picked:
-        steps.append(Link((df, short(top), ((g, dbelow[0]),)), "Frobenius form"))
-    for k in reversed(range(len(picked))):
-        if k < len(picked) - 1 and len(_text(g)) > LONG:
-            name = var(_free_name(g.shape, taken, cotangent=True), g.shape)
-            taken.add(str(name.attr))
-            steps.append(Link((name, g), f"∂f/∂{label[picked[k]].attr}, named"))
-            g = name
-        lower = transpose(diffs[k], dbelow[k], g)
-        if lower is None:
-            return None
-        lower = short(lower)
-        steps.append(Link((df, ((g, dbelow[k + 1]),), ((g, diffs[k]),), ((lower, dbelow[k]),)),
-                          "A:B*C = B'*A:C, A:B.*C = A.*B:C"))
-        g = lower
-    final = var(f"∂f/∂{x.attr}", x.shape)
-    sides: tuple[Side, ...] = (final, g)
-    if g != gradient and len(_text(gradient)) <= SHORT_ENOUGH:
-        sides += (gradient,)
-    steps.append(Link(sides, "the gradient"))
-    if len(picked) == 1 and x.shape.is_matrix and not picked[0].shape.is_scalar and \
-            not any(n.op in (ab.ABSTRACT, se.SIGMA) for n in f.walk()):
-        steps.append(_index_chain(picked[0], label[picked[0]], x, g))
-    return steps
+        g = self.short(g)
+        df = hole("f", f.shape)
+        self.meaning[df] = linearize(f, x, self.dx)  # type: ignore[assignment]
+        if not picked:
+            steps.append(Link((df, self.short(top), ((g, holes[0]),)), "Frobenius form"))
+        for k in reversed(range(len(picked))):
+            if k < len(picked) - 1 and len(_text(g)) > LONG:
+                name = var(_free_name(g.shape, self.taken, cotangent=True), g.shape)
+                self.taken.add(str(name.attr))
+                self.meaning[name] = self.inputs(g)
+                steps.append(Link((name, g), f"∂f/∂{label[picked[k]].attr}, named"))
+                g = name
+            lower = transpose(diffs[k], holes[k], g)
+            if lower is None:
+                return None
+            lower = self.short(lower)
+            chain = Link((df, ((g, holes[k + 1]),), ((g, diffs[k]),), ((lower, holes[k]),)), REARRANGE)
+            if len(TOKEN.findall(chain.math())) > MAX_TOKENS:  # a long chain reads better in two
+                steps += [Link(chain.sides[:-1], "substituting the differential"),
+                          Link((df, chain.sides[-1]), REARRANGE)]
+            else:
+                steps.append(chain)
+            g = lower
+        steps.append(self.gradient_step(g, gradient))
+        if len(picked) == 1 and x.shape.is_matrix and not picked[0].shape.is_scalar and \
+                x.shape.structure is None and not any(n.op in (ab.ABSTRACT, se.SIGMA) for n in f.walk()):
+            steps.append(_index_chain(picked[0], label[picked[0]], x, g))
+        return steps, self.meaning
+
+    def gradient_step(self, g: Node, gradient: Node) -> Link:
+        """∂f/∂X = G_X (in the names) = G_X (in the inputs, where that is short); for a
+        structured X, the projection of G_X onto its structure."""
+        final = var(f"∂f/∂{self.x.attr}", self.x.shape)
+        self.meaning[final] = gradient
+        structure = self.x.shape.structure
+        if structure is not None:
+            return Link((final, gradient), f"G = {_text(g)} projected onto {structure.value} matrices")
+        sides: tuple[Side, ...] = (final, g)
+        if g != gradient and len(_text(gradient)) <= SHORT_ENOUGH:
+            sides += (gradient,)
+        return Link(sides, "the gradient")
+
+
+def hessian_steps(done: tuple[list[Link], Meaning], x: Node, form: Node, direction: Node,
+                  matrix: Node | None, index: str | None) -> tuple[list[Link], Meaning]:
+    """The gradient's derivation, then its differential d(∂f/∂X) = H[dX] and the Hessian
+    (a matrix for a vector X, else the index form)."""
+    steps, meaning = done
+    grad = f"∂f/∂{x.attr}"
+    steps = steps + [Link((f"d({grad})", form), "the differential of the gradient: H[dX]")]
+    if matrix is not None:
+        steps.append(Link((f"∂²f/∂{x.attr}²", matrix), "the Hessian"))
+    elif index is not None:
+        steps.append(Link((index,), "the Hessian in index form"))
+    meaning = dict(meaning)
+    meaning[direction] = direction
+    return steps, meaning
 
 
 def _index_chain(cut: Node, name: Node, x: Node, g: Node) -> Link:
@@ -263,4 +340,3 @@ def _index_chain(cut: Node, name: Node, x: Node, g: Node) -> Link:
     return Link((text,), "the index-wise chain rule", remark)
 
 
-__all__ = ["Link", "derivation", "cuts", "ATOM", "SUM"]

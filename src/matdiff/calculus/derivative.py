@@ -27,7 +27,7 @@ from ..simplify import simplify
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 from ..ops.abstract import ABSTRACT
-from .derivation import derivation
+from .derivation import derivation, hessian_steps
 from .explain import Explanation, explain
 from .index import OUT, WRT, IndexForm, index_latex, lower
 from .kron import KronForm, kron_matrix, kron_vec
@@ -206,19 +206,28 @@ class Derivative:
         """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX): the
         differential approach, with the user's names and cut points named; a trace of
         every node where that approach does not apply."""
+        scalar = self.expr.shape.is_scalar
+        if self.order == 2 and scalar and self.form is not None and self.gradient is not None:
+            done = derivation(self.expr, self.wrt, self.gradient, self.names)
+            if done is not None:
+                return Explanation(*hessian_steps(done, self.wrt, self.form, self.directions[0],
+                                                  self.matrix, self._index_text()))
         if self.order == 1 and self.form is not None:
             kron = index = None
             if not self.expr.shape.is_scalar:
                 k = self.kron()
                 kron = None if k is None else k.matrix
-                try:
-                    index = str(self.index())
-                except LimitError:
-                    index = None
-            steps = derivation(self.expr, self.wrt, self.gradient, self.names, kron, index)
-            if steps is not None:
-                return Explanation(steps)  # type: ignore[arg-type]
+                index = self._index_text()
+            done = derivation(self.expr, self.wrt, self.gradient, self.names, kron, index)
+            if done is not None:
+                return Explanation(*done)
         return explain(self.expr, self.wrt)
+
+    def _index_text(self) -> str | None:
+        try:
+            return str(self.index())
+        except LimitError:
+            return None
 
     def index(self, named: dict[str, Node] | None = None) -> IndexForm:
         """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]`` (``named`` receives

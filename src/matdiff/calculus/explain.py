@@ -15,11 +15,13 @@ says what each name stands for, so each step can be checked numerically.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from ..expr import Node, const, hole, latex_name, var
 from ..ops import arithmetic as ar
 from ..render.text import to_latex, to_text
 from ..simplify import simplify
+from .derivation import Link
 from .jacobian import substitute
 from .linearize import differentials
 from .transpose import transpose
@@ -49,7 +51,7 @@ class Step:
 
 @dataclass
 class Explanation:
-    steps: list[Step]
+    steps: Sequence[Step | Link]
     #: What each name (U1, dU1, G1, df…) stands for, in terms of the inputs and dX.
     meaning: dict[Node, Node] = field(default_factory=dict)
 
@@ -58,6 +60,10 @@ class Explanation:
 
     def latex(self) -> str:
         return r"\begin{aligned}" + r" \\ ".join(s.latex() for s in self.steps) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        """A notebook cell shows the steps as math."""
+        return f"$${self.latex()}$$"
 
 
 def _shape_text(node: Node) -> str:

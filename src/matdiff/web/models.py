@@ -37,8 +37,11 @@ class DerivativeQuery(Query):
     wrt: str = Field(max_length=100, examples=["W"])
     order: int = Field(default=1, ge=1, le=4)
     check: bool = True
+    functions: dict[str, str] = Field(default_factory=dict, max_length=20,
+                                      description="an unknown scalar function and the name of its "
+                                                  "gradient: {'g': 'G'} for g(X^2) → G*X' + X'*G")
 
-    _wrt = field_validator("wrt")(_plain)
+    _wrt = field_validator("wrt", "functions")(_plain)
 
 
 class Variable(BaseModel):
@@ -56,6 +59,7 @@ class DerivativeResult(BaseModel):
     kron: str | None
     kron_layout: str | None
     explain: list[str]
+    explain_latex: list[str]
     code: str | None
     check: str | None
     variables: list[Variable]

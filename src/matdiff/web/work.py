@@ -45,7 +45,8 @@ def variables(query: dict[str, Any]) -> list[dict[str, Any]]:
 def derivative(query: dict[str, Any]) -> dict[str, Any]:
     """Every form of the derivative, and the numeric check's verdict (or why there is none)."""
     q = DerivativeQuery(**query)
-    d = api.derivative(q.expr, wrt=q.wrt, order=q.order, shapes=_shapes(q), assume=q.assume)
+    d = api.derivative(q.expr, wrt=q.wrt, order=q.order, shapes=_shapes(q), assume=q.assume,
+                       functions=q.functions or None)
     report = None
     if q.check and not d.abstract:
         try:
