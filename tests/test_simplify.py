@@ -9,6 +9,7 @@ import matdiff
 from matdiff.dims import Dim, Shape
 from matdiff.ops import arithmetic as ar
 from matdiff.ops import batch as bt
+from matdiff.calculus.derivative import gradient
 from matdiff.simplify import simplify
 from matdiff.simplify.rules import RULES, Rule
 from numeric import draw
@@ -42,11 +43,18 @@ EXAMPLES: dict[str, list[str]] = {
                              "adj(X)' where X symmetric"],
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
+    "kron-identity": ["∇X tr(kron(A, X))", "∇X tr(kron(X, B))"],
     "expand-outward": ["expand(x)'", "expand(x) + expand(y)", "expand(x').*expand(y')"],
     "reduce-expanded": ["sum(x.*A, 2)", "sum(A.*y', 1)"],
     "log-softmax": ["log(softmax(x))", "log(softmax(A, 1))", "log(softmax(A, 2))"],
     "sum-of-sums": ["sum(sum(A, 1))", "sum(sum(A, 2))"],
     "softmax": ["exp(x - logsumexp(x))", "exp(A - logsumexp(A, 1)')", "exp(A - logsumexp(A, 2))"],
+    "group": ["A*x + y + B*x", "x'*A + y' + x'*B - x'"],
+    "cancel": ["x.*y./x", "(x./y).*(-x./(x./y)./y)", "x./x", "2*x.*(y./(3*x))", "(-1)./x"],
+    "quotient": ["(1/a)*x", "(2/a)*A"],
+    "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a"],
+    "symmetric-transpose": ["(A*A')'", "inv(A'*A)'", "(A + A')'", "(A'*X*A)' where X symmetric",
+                            "expm(A*A')'"],
     "positive-first": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A"],
 }
 SHAPE3 = Shape((Dim.of(3), Dim.of(3)))
@@ -61,13 +69,23 @@ NEGATIVE: dict[str, list[str]] = {
     "reduce-expanded": ["sum(x.*A, 1)", "sum(A.*y', 2)"],
     "log-softmax": ["log(2*softmax(x))", "log(softmax(A, 1) + A)"],
     "positive-first": ["A - B", "-A - B", "-x - 2*y"],
+    "group": ["A*x + B*y + x", "A*x + B*x"],
+    "cancel": ["x.*y./(x + y)", "x.*x", "x./y"],
+    "quotient": ["(a/b)*x", "a*x"],
+    "divisions": ["x/a", "(x/a)*2"],
+    "symmetric-transpose": ["(A*B)'", "(A'*B*A)'", "inv(A)'"],
     "softmax": ["exp(x - logsumexp(y))", "exp(A - logsumexp(A, 2)')", "exp(A - logsumexp(B, 1)')"],
 }
 
 
 def _parse(expr: str) -> matdiff.Expr:
     """An example; ``expand(v)`` (not in the language, which expands implicitly) is
-    the 3x3 matrix repeating the column v (or the row v')."""
+    the 3x3 matrix repeating the column v (or the row v'); ``∇X f`` is the gradient of f
+    by X as the transpose pass returns it (internal ops such as kron_l included)."""
+    if expr.startswith("∇"):
+        name, text = expr[1:].split(" ", 1)
+        f = matdiff.parse(text, SQ)
+        return gradient(f, f.variables() and matdiff.parse(name, SQ))
     if expr.startswith("expand("):
         parts = [p.strip() for p in expr.replace(".*", "+").split("+")]
         nodes = [bt.expand(matdiff.parse(p[len("expand("):p.rindex(")")], SQ), SHAPE3) for p in parts]

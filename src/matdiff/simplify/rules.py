@@ -21,6 +21,8 @@ from ..ops import matfun as mf
 from ..ops import series as se
 from ..render.text import to_text
 from . import batch as bt
+from . import quotients as qt
+from . import symmetry as sy
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def _transpose_inward(n: Node) -> Node | None:
 
 
 def _scalar_out(n: Node) -> Node | None:
-    """Pull a scale factor or a minus sign out of a product-like node."""
+    """Pull a scale factor, a minus sign or a scalar divisor out of a product-like node."""
     if n.op in (ar.MATMUL, ar.HAD, ar.TRANSPOSE, la.TRACE, ar.SUM, la.DIAG, la.VEC, la.KRON,
                 bt_ops.EXPAND, bt_ops.SUM_DIM, bt_ops.MEAN):
         for i, a in enumerate(n.args):
@@ -56,6 +58,10 @@ def _scalar_out(n: Node) -> Node | None:
                 args = list(n.args)
                 args[i] = a.args[0]
                 return ar.neg(ar.rebuild(n, args))
+            if a.op is ar.DIV and not a.shape.is_scalar:
+                args = list(n.args)
+                args[i] = a.args[0]
+                return ar.div(ar.rebuild(n, args), a.args[1])
     return None
 
 
@@ -154,6 +160,29 @@ def _positive_first(n: Node) -> Node | None:
         return None
     k = next(i for i, (c, _) in enumerate(terms) if c > 0)
     return _sum([terms[k]] + terms[:k] + terms[k + 1:])
+
+
+def _group(n: Node) -> Node | None:
+    """AC + D + BC = (A+B)C + D: terms sharing a last (or first) factor are grouped, where
+    at least two but not all share it (all sharing is ``factor``). Not ``A*x + B*y + c``."""
+    if n.op is not ar.ADD:
+        return None
+    terms = _terms(n, MAX_EXPANSION)
+    for side in (-1, 0):
+        chains = [ar.chain_factors(t) for _, t in terms]
+        buckets: dict[Node, list[int]] = {}
+        for i, f in enumerate(chains):
+            if len(f) > 1:
+                buckets.setdefault(f[side], []).append(i)
+        for common, members in buckets.items():
+            if 2 <= len(members) < len(terms):
+                rest = _sum([(terms[i][0], _product(chains[i][:-1] if side == -1 else chains[i][1:]))
+                             for i in members])
+                grouped = ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
+                out = [(1.0, grouped) if i == members[0] else t for i, t in enumerate(terms)
+                       if i == members[0] or i not in members]
+                return _sum(out)  # type: ignore[arg-type]
+    return None
 
 
 def _product(factors: list[Node]) -> Node:
@@ -386,6 +415,18 @@ def _kron_mixed_product(n: Node) -> Node | None:
     return None
 
 
+def _kron_identity(n: Node) -> Node | None:
+    """kron_l(A, I) = tr(A)*I and kron_r(I, B) = tr(B)*I (the transposes of A⊗· and ·⊗B
+    at the identity), for square A, B. Not ``kron_l(A, C)`` for another C."""
+    if n.op is la.KRON_L and n.args[1].op is ar.EYE and n.args[0].shape.is_matrix \
+            and n.args[0].shape.rows == n.args[0].shape.cols and n.shape.is_matrix:
+        return ar.scale(la.trace(n.args[0]), ar.eye(n.shape.rows))
+    if n.op is la.KRON_R and n.args[0].op is ar.EYE and n.args[1].shape.is_matrix \
+            and n.args[1].shape.rows == n.args[1].shape.cols and n.shape.is_matrix:
+        return ar.scale(la.trace(n.args[1]), ar.eye(n.shape.rows))
+    return None
+
+
 def _structured_transpose(n: Node) -> Node | None:
     """X' = X, inv(X)' = inv(X) and adj(X)' = adj(X) for a variable declared symmetric,
     spd or diagonal."""
@@ -408,6 +449,12 @@ RULES: list[Rule] = [
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("positive-first", "-A + B = B - A", _positive_first),
+    Rule("group", "AC + D + BC = (A+B)C + D", _group),
+    Rule("cancel", "u.*v./u = v, x./x = 1 (elementwise powers that cancel)", qt.cancel),
+    Rule("quotient", "(1/s)*X = X/s", qt.quotient),
+    Rule("divisions", "(A/s)/t = A/(s*t), s*s = s^2, s^p*s = s^(p+1)", qt.divisions),
+    Rule("symmetric-transpose", "S' = S for S = X*X', X'*A*X (A symmetric), A + A', inv(S) …",
+         sy.symmetric_transpose),
     Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),
     Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B)", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
@@ -425,6 +472,7 @@ RULES: list[Rule] = [
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
          _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
+    Rule("kron-identity", "kron_l(A, I) = tr(A)*I, kron_r(I, B) = tr(B)*I", _kron_identity),
     Rule("expand-outward", "expand(v)' = expand(v'), s*expand(v) = expand(s*v), "
          "expand(u) + expand(v) = expand(u + v), expand(u).*expand(v) = expand(u.*v)", bt.expand_outward),
     Rule("reduce-expanded", "sum(b.*M, 2) = b.*sum(M, 2) for a column b expanded along the rows",

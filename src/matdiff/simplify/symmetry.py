@@ -1,0 +1,44 @@
+"""Symmetry read from the structure of an expression: X*X', X'*A*X for a symmetric A,
+A + A', inv, adj and matrix functions of a symmetric matrix, and variables declared
+symmetric. A transpose of such a matrix is the matrix itself.
+
+Termination: the rule removes a transpose node.
+"""
+from __future__ import annotations
+
+from ..expr import VAR, Node
+from ..ops import arithmetic as ar
+from ..ops import linalg as la
+from ..ops import matfun as mf
+
+
+def symmetric(n: Node, depth: int = 0) -> bool:
+    """Whether n equals n' for every value of its variables (a sufficient test)."""
+    if not n.shape.is_matrix or n.shape.rows != n.shape.cols or depth > 20:
+        return False
+    if n.op is VAR:
+        return n.shape.structure is not None
+    if n.op in (ar.EYE, ar.FILL):
+        return True
+    if n.op is ar.MATMUL:
+        f = ar.chain_factors(n)
+        k = len(f)
+        ends = all(f[k - 1 - i] == ar.transpose(f[i]) for i in range(k // 2))
+        return ends and (k % 2 == 0 or symmetric(f[k // 2], depth + 1))
+    if n.op in (ar.ADD, ar.HAD):
+        a, b = n.args
+        return b == ar.transpose(a) or all(symmetric(x, depth + 1) for x in n.args)
+    if n.op in (ar.NEG, ar.DIV, la.INV, la.ADJ, mf.MATPOW):
+        return symmetric(n.args[0], depth + 1)
+    if n.op is ar.SCALE:
+        return symmetric(n.args[1], depth + 1)
+    if n.op is mf.MATFUN and n.attr[1] == 0:
+        return symmetric(n.args[0], depth + 1)
+    return False
+
+
+def symmetric_transpose(n: Node) -> Node | None:
+    """S' = S for a structurally symmetric S: inv(X*X')' = inv(X*X'). Not ``(X*Y)'``."""
+    if n.op is ar.TRANSPOSE and symmetric(n.args[0]):
+        return n.args[0]
+    return None
