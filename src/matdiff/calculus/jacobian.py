@@ -70,6 +70,14 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
         if a in dep and a.op is ar.TRANSPOSE and a.args[0].shape.is_col and b not in dep:
             j = _factor(a.args[0], h, dep)  # (t)'b = b't
             return None if j is None else ar.mul(ar.transpose(b), j)
+        factors = ar.chain_factors(n)
+        first, rest = factors[0], factors[1:]
+        if first.op is la.DIAG and first.shape.is_matrix and not any(f in dep for f in rest):
+            v = rest[0]
+            for f in rest[1:]:
+                v = ar.mul(v, f)  # type: ignore[assignment]
+            j = _factor(first.args[0], h, dep)  # diag(t)*v = t.*v = diag(v)*t
+            return None if j is None else ar.mul(la.diag(v), j)
         return None
     if op in (ar.HAD, ar.EDIV):
         t = args[0] if args[0] in dep else args[1]
