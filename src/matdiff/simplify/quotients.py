@@ -96,3 +96,33 @@ def divisions(n: Node) -> Node | None:
     if n.op is ar.DIV and n.args[0].op is ar.NEG:
         return ar.neg(ar.div(n.args[0].args[0], n.args[1]))
     return None
+
+
+def _elementwise_parts(t: Node) -> list[tuple[Node, Node]]:
+    """(u, rest) with t = u.*rest: each factor of an elementwise product, a vector or
+    matrix scaled by a scalar (rest a fill of the scalar)."""
+    if t.op is ar.HAD:
+        a, b = t.args
+        return [(a, b), (b, a)]
+    if t.op is ar.SCALE and not t.shape.is_scalar:
+        return [(t.args[1], ar.fill(t.args[0], t.shape))]  # type: ignore[list-item]
+    return [(t, ar.fill(const(1.0), t.shape))] if not t.shape.is_scalar else []  # type: ignore[list-item]
+
+
+def hadamard_factor(n: Node, terms: list[tuple[float, Node]]) -> Node | None:
+    """u.*a - c*u = u.*(a - c): the terms of a sum share an elementwise factor u (a scalar
+    c expands). Not ``u.*a + v.*b``."""
+    if n.op is not ar.ADD or n.shape.is_scalar or len(terms) < 2:
+        return None
+    options = [_elementwise_parts(t) for _, t in terms]
+    for u, _ in options[0]:
+        if u.op is ar.FILL or not all(any(v == u for v, _ in o) for o in options[1:]):
+            continue
+        if all(t == u for _, t in terms):
+            return None
+        rest: Node | None = None
+        for (c, _), o in zip(terms, options):
+            r = next(r for v, r in o if v == u)
+            rest = ar.add(rest, ar.scale(const(c), r))
+        return ar.had(u, rest)
+    return None

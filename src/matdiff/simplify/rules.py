@@ -450,6 +450,8 @@ RULES: list[Rule] = [
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("positive-first", "-A + B = B - A", _positive_first),
     Rule("group", "AC + D + BC = (A+B)C + D", _group),
+    Rule("hadamard-factor", "u.*a - c*u = u.*(a - c)", lambda n: qt.hadamard_factor(n, _terms(n))
+         if n.op is ar.ADD else None),
     Rule("cancel", "u.*v./u = v, x./x = 1 (elementwise powers that cancel)", qt.cancel),
     Rule("quotient", "(1/s)*X = X/s", qt.quotient),
     Rule("divisions", "(A/s)/t = A/(s*t), s*s = s^2, s^p*s = s^(p+1)", qt.divisions),
