@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from typing import Any, Callable
 
 import numpy as np
 
 import matdiff
+from timing import timed
 
 try:
     import jax
@@ -34,19 +34,6 @@ except ImportError:  # pragma: no cover - optional
     torch = None
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time in ms after one warm-up call (results forced to be computed)."""
-    def block(out: Any) -> None:
-        for o in out if isinstance(out, (tuple, list)) else [out]:
-            if hasattr(o, "block_until_ready"):
-                o.block_until_ready()
-    block(fn())
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        block(fn())
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs) * 1e3
 
 
 def cases(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:

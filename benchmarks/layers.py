@@ -12,13 +12,12 @@ Values are checked to agree before anything is timed.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 import matdiff
+from timing import timed
 
 try:
     import jax
@@ -28,19 +27,6 @@ except ImportError:  # pragma: no cover - optional
     jax = None
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time in ms after a warm-up call, every result waited for."""
-    def wait(out: Any) -> None:
-        for o in out if isinstance(out, (tuple, list)) else [out]:
-            if hasattr(o, "block_until_ready"):
-                o.block_until_ready()
-    wait(fn())
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        wait(fn())
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs) * 1e3
 
 
 def _mlp_loss(W1, b1, W2, b2, X, Y):  # type: ignore[no-untyped-def]

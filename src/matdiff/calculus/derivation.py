@@ -97,7 +97,7 @@ def _depends(root: Node, x: Node) -> set[Node]:
     return out
 
 
-def _is_cut(f: Node, x: Node, through: Node) -> bool:
+def is_cut(f: Node, x: Node, through: Node) -> bool:
     """Every path from X to f passes through ``through``."""
     reach = {x}
     for n in f.walk():
@@ -126,7 +126,7 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     """The intermediates to name, lowest first."""
     dep = _depends(f, x)
     outside = set(f.walk(into=lambda n: n.op is not se.SIGMA))  # never inside a sum's body
-    chain = [n for n in f.walk() if n in dep and n in outside and n not in (f, x) and _is_cut(f, x, n)]
+    chain = [n for n in f.walk() if n in dep and n in outside and n not in (f, x) and is_cut(f, x, n)]
     chain = [n for n in chain if not (n.op.name == "transpose" and n.args[0] == x)]
     chosen = [n for n in chain if n in named]
     above = {f}

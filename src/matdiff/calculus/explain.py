@@ -21,7 +21,7 @@ from ..expr import Node, const, hole, latex_name, var
 from ..ops import arithmetic as ar
 from ..render.text import to_latex, to_text
 from ..simplify import simplify
-from .derivation import Link
+from .derivation import Link, is_cut
 from .jacobian import substitute
 from .linearize import differentials
 from .transpose import transpose
@@ -100,15 +100,6 @@ def explain(expr: Node, x: Node) -> Explanation:
     return Explanation(steps, meaning)
 
 
-def _is_cut(f: Node, x: Node, through: Node) -> bool:
-    """Whether every path from X to f passes through ``through`` (then df = G:dU there)."""
-    reach = {x}
-    for node in f.walk():
-        if node != through and any(a in reach for a in node.args):
-            reach.add(node)
-    return f not in reach
-
-
 def _local_vjp(n: Node, i: int, direction: Node, cotangent: Node) -> Node | None:
     """The cotangent of n's i-th argument: transpose d n = J_i[d a_i] at the cotangent."""
     lin = n.op.jvp(n, [direction if j == i else None for j in range(len(n.args))]) \
@@ -134,7 +125,7 @@ def _reverse(f: Node, x: Node, dx: Node, df_value: Node | None, order: list[Node
             meaning[grads[n]] = simplify(actual[n])  # type: ignore[arg-type]
             steps.append(Step(f"∂f/∂{names[n].attr}, collected from its users", grads[n],
                               simplify(shown[n])))  # type: ignore[arg-type]
-            if _is_cut(f, x, n):
+            if is_cut(f, x, n):
                 steps.append(Step("Frobenius form", df, ar.inner(grads[n], diffs[n])))
             if n.shape.is_matrix:
                 u, g, v = names[n].attr, grads[n].attr, x.attr
