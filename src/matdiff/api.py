@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping, TypeVar, cast
 
 import numpy as np
 
-from .calculus.derivative import LARGE
+from .calculus.derivative import LARGE, step_mathml
 from .calculus.derivative import Derivative as _Derivative
 from .calculus.differential import Differential
 from .codegen import compile_source, inputs_of, source, tensor_from_jvp, tensor_source
@@ -274,6 +274,8 @@ class Derivative(_Derivative):
                 "kron_layout": None if k is None else k.layout,
                 "explain": _as_list(steps if isinstance(steps, str) else [s.text() for s in steps]),
                 "explain_latex": _as_list(steps if isinstance(steps, str) else [s.latex() for s in steps]),
+                "explain_mathml": _as_list(steps if isinstance(steps, str) else
+                                           [step_mathml(s.latex()) for s in steps]),
                 "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
 
     evaluate = guarded(_Derivative.evaluate)

@@ -137,6 +137,7 @@ def _json(d: Derivative, explain: bool, checked: bool) -> tuple[dict[str, Any], 
     if not explain:
         data.pop("explain", None)
         data.pop("explain_latex", None)
+        data.pop("explain_mathml", None)
     ok = True
     if checked:
         report = check(d)

@@ -27,6 +27,7 @@ from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
+from ..ops import linalg as la
 from ..ops import series as se
 from ..render.text import to_latex, to_text
 from ..simplify import simplify
@@ -151,7 +152,25 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     return sorted(picked, key=chain.index)
 
 
-REARRANGE = "A:B*C = B'*A:C, A:B.*C = A.*B:C"
+#: The Frobenius rearrangement each op on the way to dX applies.
+REARRANGEMENTS = [
+    (lambda n, h: n.op is ar.MATMUL and h in n.args[1].walk(), "A:B*C = B'*A:C"),
+    (lambda n, h: n.op is ar.MATMUL and h in n.args[0].walk(), "A:B*C = A*C':B"),
+    (lambda n, h: n.op is ar.HAD, "A:B.*C = A.*B:C"),
+    (lambda n, h: n.op is ar.EDIV, "A:B./C = A./C:B"),
+    (lambda n, h: n.op is ar.TRANSPOSE, "A:B' = A':B"),
+    (lambda n, h: n.op is la.TRACE, "tr(A) = eye:A"),
+    (lambda n, h: n.op in (ar.SUM, bt.SUM_DIM, bt.EXPAND), "sum(A) = matrix(1):A"),
+    (lambda n, h: n.op is se.SIGMA, "term by term of the sum"),
+]
+
+
+def rules_used(lin: Node, h: Node) -> str:
+    """The rearrangements that move everything off the direction h in G:lin."""
+    dep = _depends(lin, h)
+    found = [rule for n in lin.walk() if n in dep and n != h
+             for test, rule in REARRANGEMENTS if test(n, h)]
+    return ", ".join(dict.fromkeys(found)) or "the Frobenius product"
 #: Math tokens (names, numbers, operators) of one step before a chain is split.
 MAX_TOKENS = 40
 TOKEN = re.compile(r"\.\*|\./|\.\^|[Σδ∂·⊗⊙:=+\-*/^']|[^\W\d]\w*|\d+(?:\.\d+)?")
@@ -273,7 +292,8 @@ class _Scalar:
         df = hole("f", f.shape)
         self.meaning[df] = linearize(f, x, self.dx)  # type: ignore[assignment]
         if not picked:
-            steps.append(Link((df, self.short(top), ((g, holes[0]),)), "Frobenius form"))
+            steps.append(Link((df, self.short(top), ((g, holes[0]),)),
+                              "Frobenius form: " + rules_used(top, holes[0])))
         for k in reversed(range(len(picked))):
             if k < len(picked) - 1 and len(_text(g)) > LONG:
                 name = var(_free_name(g.shape, self.taken, cotangent=True), g.shape)
@@ -285,10 +305,11 @@ class _Scalar:
             if lower is None:
                 return None
             lower = self.short(lower)
-            chain = Link((df, ((g, holes[k + 1]),), ((g, diffs[k]),), ((lower, holes[k]),)), REARRANGE)
+            why = rules_used(diffs[k], holes[k])
+            chain = Link((df, ((g, holes[k + 1]),), ((g, diffs[k]),), ((lower, holes[k]),)), why)
             if len(TOKEN.findall(chain.math())) > MAX_TOKENS:  # a long chain reads better in two
                 steps += [Link(chain.sides[:-1], "substituting the differential"),
-                          Link((df, chain.sides[-1]), REARRANGE)]
+                          Link((df, chain.sides[-1]), why)]
             else:
                 steps.append(chain)
             g = lower

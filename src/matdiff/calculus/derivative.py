@@ -79,6 +79,11 @@ def gradient(f: Node, x: Node) -> Node | None:
     return None if lin is None else transpose(lin, d, const(1.0))
 
 
+def step_mathml(latex: str) -> str:
+    """MathML of one step's aligned LaTeX line (``lhs &= rhs``)."""
+    return latex2mathml.converter.convert(latex.replace("&=", "=").lstrip("&"))
+
+
 class Derivative:
     """The k-th derivative of an expression with respect to one variable."""
 

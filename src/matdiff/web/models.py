@@ -60,6 +60,7 @@ class DerivativeResult(BaseModel):
     kron_layout: str | None
     explain: list[str]
     explain_latex: list[str]
+    explain_mathml: list[str]
     code: str | None
     check: str | None
     variables: list[Variable]
