@@ -166,13 +166,16 @@ def context(roots: Sequence[Node], values: Mapping[str, Any],
 def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
     """Evaluate ``root`` bottom-up (no recursion), floating point faults being errors.
 
-    ``others`` are evaluated too, sharing common subexpressions, so that a
-    point outside their domain is reported (a derivative of ``log(x)`` at a
-    negative ``x``, say); only ``root``'s value is returned.
+    ``others`` are evaluated too (after ``root``, sharing common subexpressions), so
+    that a point outside their domain is reported (a derivative of ``log(x)`` at a
+    negative ``x``, say); only ``root``'s value is returned. An overflow is an error in
+    ``root`` only: in the others it is the limit of the floating-point range, not of
+    the domain (``log(1 + exp(1000))`` is finite).
     """
     values: dict[Node, np.ndarray] = {}
-    with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
-        for top in others + (root,):
+    for top in (root,) + others:
+        overflow = "raise" if top is root else "ignore"
+        with np.errstate(divide="raise", invalid="raise", over=overflow, under="ignore"):
             for node in top.walk(into=lambda n: n.op is not SIGMA):
                 if node in values:
                     continue

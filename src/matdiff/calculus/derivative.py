@@ -107,6 +107,8 @@ class Derivative:
             raise MatdiffError("second derivatives through an unknown function need its Hessian, "
                                "which cannot be declared; ask for order 1")
         f = simplify(expr)
+        #: The expression simplified (log-softmax stable, …): what evaluate() checks.
+        self.simplified = f
         structure = shape.structure
         #: For a structured variable, the gradient before projection onto its structure.
         self.unconstrained: Node | None = None
@@ -271,7 +273,7 @@ class Derivative:
 
         The expression itself is evaluated too, so that a point outside its domain is
         an error (unless it calls an unknown function g, which has no value)."""
-        checks = () if self.abstract else (self.expr,)
+        checks = () if self.abstract else (self.simplified,)
         shown = [r for r in (self.matrix, self.form) if r is not None][:1]
         ctx = context(checks + tuple(shown), values, {self.wrt.attr: self.wrt.shape})
         out_shape = ctx.dims(self.expr.shape)

@@ -140,7 +140,7 @@ COMMON: dict[Op, Template] = {
     ar.EYE: _eye, ar.COMMUTATION: _commutation,
     la.TRACE: "{xp}.trace({0})", la.VEC: _vec, la.UNVEC: _unvec, la.KRON: _kron, la.KRON_L: _kron_l,
     la.KRON_R: _kron_r, la.DET: "{linalg}.det({0})", la.LOGDET: "{linalg}.slogdet({0})[1]",
-    la.INV: "{linalg}.inv({0})", la.ADJ: "{adj}({0})", la.NORM2: "{linalg}.norm({0})",
+    la.INV: "{linalg}.inv({0})", la.ADJ: "{adj}({0})", la.NORM2: "{norm2}({0})",
     la.NORM1: "{xp}.sum({xp}.abs({0}))",
     ew.POWC: _powc, ew.EPOW: "{0} ** {1}", mf.MATPOW: lambda n, a, s: f"{{matrix_power}}({a[0]}, {n.attr})",
     mf.MATFUN: _matfun, se.POWSYM: lambda n, a, s: f"{{matrix_power}}({a[0]}, {{int}}({n.attr}))",
@@ -167,6 +167,12 @@ def _adjugate(xp: str, svd: str, flip: str, cat: str) -> str:
     after = flip.format(f"{xp}.cumprod({cat}([{ones}, {flip.format('s')}[:-1]]), 0)")
     return (f"(lambda x: (lambda u, s, vh: {xp}.linalg.det(u) * {xp}.linalg.det(vh) * "
             f"((vh.T * ({before} * {after})) @ u.T))(*{svd}))")
+
+
+def _scaled_norm(xp: str) -> str:
+    """‖u‖ = m·‖u/m‖, m = max|u| (m = 0 gives 0): no overflow or underflow."""
+    return (f"(lambda u: (lambda m: m * {xp}.sqrt({xp}.sum((u / m) ** 2)))"
+            f"({xp}.where({xp}.max({xp}.abs(u)) > 0, {xp}.max({xp}.abs(u)), 1)))")
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,7 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                  "axis": "axis", "softmax_along": "scipy.special.softmax",
                  "logsumexp_along": "scipy.special.logsumexp",
                  "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "spd_inv",
-                 "spd_solve": "spd_solve", "adj": "adjugate"},
+                 "spd_solve": "spd_solve", "adj": "adjugate", "norm2": "scipy.linalg.norm"},
                 helpers=frozenset(runtime.HELPERS),
                 like_inputs=("dtype_ = np.result_type(np.float32, *(np.asarray(v).dtype for v in {group}))",),
                 no_inputs="dtype_ = np.float64")
@@ -243,7 +249,8 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                "spd_inv": "(lambda x: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), "
                           "jnp.eye(x.shape[0])))",
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
-               "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate")},
+               "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate"),
+               "norm2": _scaled_norm("jnp")},
               frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}),
               like_inputs=("dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))",),
               no_inputs="dtype_ = jnp.result_type(float)")
@@ -257,7 +264,8 @@ TORCH = Backend("torch", "import torch",
                  "spd_inv": "(lambda x: torch.cholesky_inverse(torch.linalg.cholesky(x)))",
                  "spd_solve": "(lambda x, b: torch.cholesky_solve(b if b.dim() == 2 else b[:, None], "
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
-                 "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat")},
+                 "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat"),
+                 "norm2": _scaled_norm("torch")},
                 frozenset({ar.COMMUTATION, se.UNIT, ab.ABSTRACT}),
                 like_inputs=("dtype_ = torch.float32", "for v in {group}:",
                              "    dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",

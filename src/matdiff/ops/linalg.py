@@ -159,7 +159,11 @@ def _lower_softmax(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nd
 
 
 def _lower_norm2(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
-    return np.sqrt(np.sum(vals[0] ** 2, axis=logical_axes(node.args[0].shape.rank)))
+    """‖u‖ = m·‖u/m‖ with m = max|u|: no overflow at 1e200, no underflow at 1e-200."""
+    axes = logical_axes(node.args[0].shape.rank)
+    m = np.max(np.abs(vals[0]), axis=axes, keepdims=True)
+    scale = np.where(m > 0, m, 1.0)
+    return np.squeeze(scale, axis=axes) * np.sqrt(np.sum((vals[0] / scale) ** 2, axis=axes))
 
 
 # --- linearizations -------------------------------------------------------------
