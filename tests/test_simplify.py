@@ -53,7 +53,7 @@ EXAMPLES: dict[str, list[str]] = {
     "cancel": ["x.*y./x", "(x./y).*(-x./(x./y)./y)", "x./x", "2*x.*(y./(3*x))", "(-1)./x"],
     "quotient": ["(1/a)*x", "(2/a)*A"],
     "hadamard-factor": ["x.*y - (x'*y)*x", "A.*B + A", "x.*y + y.*x - 2*x"],
-    "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a"],
+    "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a", "(3*A)/4"],
     "symmetric-transpose": ["(A*A')'", "inv(A'*A)'", "(A + A')'", "(A'*X*A)' where X symmetric",
                             "expm(A*A')'"],
     "positive-first": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A"],
