@@ -148,3 +148,9 @@ def test_the_conventions_page_shows_real_output() -> None:
     page = (Path(__file__).parents[1] / "docs" / "conventions.md").read_text()
     d = matdiff.derivative("norm2(X'*W)^2", wrt="W", shapes={"X": (4, 3), "W": (4, 2)})
     assert str(d.explain()) in page
+
+
+def test_the_index_wise_chain_rule_is_an_option() -> None:
+    d = matdiff.derivative("norm2(A*x - y)^2", wrt="x", shapes={"A": (3, 4)})
+    assert "Σ" not in str(d.explain()) and "Σ_i ∂f/∂r[i]*∂r[i]/∂x[m]" in str(d.explain(index_chain=True))
+    assert "Σ" not in str(matdiff.derivative("norm2(X'*W)^2", wrt="W").explain(index_chain=False))

@@ -174,8 +174,8 @@ def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
     """
     values: dict[Node, np.ndarray] = {}
     for top in (root,) + others:
-        overflow = "raise" if top is root else "ignore"
-        with np.errstate(divide="raise", invalid="raise", over=overflow, under="ignore"):
+        with np.errstate(divide="raise", invalid="raise", over="raise" if top is root else "ignore",
+                         under="ignore"):
             for node in top.walk(into=lambda n: n.op is not SIGMA):
                 if node in values:
                     continue

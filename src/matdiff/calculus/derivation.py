@@ -199,12 +199,14 @@ Meaning = dict[Node, Node]
 
 
 def derivation(expr: Node, x: Node, gradient: Node | None, names: Mapping[str, Node],
-               kron: Node | None = None, index: str | None = None
+               kron: Node | None = None, index: str | None = None, chain: bool | None = None
                ) -> tuple[list[Link], Meaning] | None:
     """The steps and what each name and differential in them stands for (in the inputs
-    and dX), or None where this approach does not apply (the caller falls back)."""
+    and dX), or None where this approach does not apply (the caller falls back).
+    ``chain``: show the index-wise chain rule (None: for a matrix X; it is shown only
+    where it holds, X reaching f through one intermediate)."""
     if expr.shape.is_scalar:
-        return None if gradient is None else _Scalar(expr, x, names).steps(gradient)
+        return None if gradient is None else _Scalar(expr, x, names).steps(gradient, chain)
     return _tensor(simplify(expr), x, kron, index)
 
 
@@ -265,7 +267,7 @@ class _Scalar:
                 n = substitute(n, name, value)
         return n
 
-    def steps(self, gradient: Node) -> tuple[list[Link], Meaning] | None:
+    def steps(self, gradient: Node, chain: bool | None = None) -> tuple[list[Link], Meaning] | None:
         f, x, picked, label = self.f, self.x, self.picked, self.label
         steps = [Link((label[c], self.defs[c]), "definition") for c in picked]
         for c in picked:
@@ -306,15 +308,16 @@ class _Scalar:
                 return None
             lower = self.short(lower)
             why = rules_used(diffs[k], holes[k])
-            chain = Link((df, ((g, holes[k + 1]),), ((g, diffs[k]),), ((lower, holes[k]),)), why)
-            if len(TOKEN.findall(chain.math())) > MAX_TOKENS:  # a long chain reads better in two
-                steps += [Link(chain.sides[:-1], "substituting the differential"),
-                          Link((df, chain.sides[-1]), why)]
+            link = Link((df, ((g, holes[k + 1]),), ((g, diffs[k]),), ((lower, holes[k]),)), why)
+            if len(TOKEN.findall(link.math())) > MAX_TOKENS:  # a long chain reads better in two
+                steps += [Link(link.sides[:-1], "substituting the differential"),
+                          Link((df, link.sides[-1]), why)]
             else:
-                steps.append(chain)
+                steps.append(link)
             g = lower
         steps.append(self.gradient_step(g, gradient))
-        if len(picked) == 1 and x.shape.is_matrix and not picked[0].shape.is_scalar and \
+        wanted = x.shape.is_matrix if chain is None else chain and not x.shape.is_scalar
+        if wanted and len(picked) == 1 and not picked[0].shape.is_scalar and \
                 x.shape.structure is None and not any(n.op in (ab.ABSTRACT, se.SIGMA) for n in f.walk()):
             steps.append(_index_chain(picked[0], label[picked[0]], x, g))
         return steps, self.meaning
@@ -353,7 +356,7 @@ def _index_chain(cut: Node, name: Node, x: Node, g: Node) -> Link:
     """∂f/∂X[m,n] = Σ_i,j ∂f/∂U[i,j]*∂U[i,j]/∂X[m,n] = G_X[m,n]."""
     inner = ("i", "j")[:cut.shape.rank]
     u, xs = str(name.attr), str(x.attr)
-    ij, mn = ",".join(inner), "m,n"
+    ij, mn = ",".join(inner), ",".join(("m", "n")[:x.shape.rank])
     closed = _text(g) if g.op is VAR else f"({_text(g)})"
     text = (f"∂f/∂{xs}[{mn}] = Σ_{ij} ∂f/∂{u}[{ij}]*∂{u}[{ij}]/∂{xs}[{mn}] = {closed}[{mn}]")
     shape = "x".join(str(d) for d in cut.shape.dims)

@@ -209,10 +209,12 @@ class Derivative:
             return None
         return None if k is None else KronForm(simplify(k), self.expr, self.wrt, self.order)
 
-    def explain(self) -> Explanation:
+    def explain(self, index_chain: bool | None = None) -> Explanation:
         """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX): the
         differential approach, with the user's names and cut points named; a trace of
-        every node where that approach does not apply."""
+        every node where that approach does not apply. ``index_chain`` shows (True) or
+        hides (False) the index-wise chain rule ∂f/∂X[m,n] = Σ ∂f/∂U[i,j]·∂U[i,j]/∂X[m,n],
+        evaluated, where X reaches f through one intermediate U (default: for a matrix X)."""
         scalar = self.expr.shape.is_scalar
         if self.order == 2 and scalar and self.form is not None and self.gradient is not None:
             done = derivation(self.expr, self.wrt, self.gradient, self.names)
@@ -225,7 +227,7 @@ class Derivative:
                 k = self.kron()
                 kron = None if k is None else k.matrix
                 index = self._index_text()
-            done = derivation(self.expr, self.wrt, self.gradient, self.names, kron, index)
+            done = derivation(self.expr, self.wrt, self.gradient, self.names, kron, index, index_chain)
             if done is not None:
                 return Explanation(*done)
         return explain(self.expr, self.wrt)
