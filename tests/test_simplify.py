@@ -53,7 +53,9 @@ EXAMPLES: dict[str, list[str]] = {
     "cancel": ["x.*y./x", "(x./y).*(-x./(x./y)./y)", "x./x", "2*x.*(y./(3*x))", "(-1)./x"],
     "quotient": ["(1/a)*x", "(2/a)*A"],
     "hadamard-factor": ["x.*y - (x'*y)*x", "A.*B + A", "x.*y + y.*x - 2*x"],
-    "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a", "(3*A)/4"],
+    "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a", "(3*A)/4", "x/(x'*x)/norm2(x)"],
+    "matfun-transpose": ["expm(a*A')", "expm(-A')", "sqrtm(X')"],
+    "trace-form": ["sum(A'.*B)", "sum(B.*(A*X)')"],
     "symmetric-transpose": ["(A*A')'", "inv(A'*A)'", "(A + A')'", "(A'*X*A)' where X symmetric",
                             "expm(A*A')'"],
     "positive-first": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A"],
@@ -76,6 +78,8 @@ NEGATIVE: dict[str, list[str]] = {
     "hadamard-factor": ["x.*y + A*x", "x + y", "A.*B + X.*M"],
     "divisions": ["x/a", "(x/a)*2"],
     "symmetric-transpose": ["(A*B)'", "(A'*B*A)'", "inv(A)'"],
+    "matfun-transpose": ["expm(A*B')", "expm(A)"],
+    "trace-form": ["sum(A.*B)", "sum(x'.*y')"],
     "softmax": ["exp(x - logsumexp(y))", "exp(A - logsumexp(A, 2)')", "exp(A - logsumexp(B, 1)')"],
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..expr import CONST, Node, apply, const, const_value
 from ..ops import arithmetic as ar
 from ..ops import elementwise as ew
+from ..ops import linalg as la
 
 
 def _monomial(n: Node, power: int, out: dict[Node, int], coef: list[float]) -> None:
@@ -79,12 +80,14 @@ def quotient(n: Node) -> Node | None:
 
 
 def _times(s: Node, t: Node) -> Node:
-    """s*t for scalars, powers of one base merged."""
+    """s*t for scalars, powers of one base merged (u:u is norm2(u)^2)."""
     for a, b in ((s, t), (t, s)):
         if a == b:
             return apply(ew.POWC, (a,), 2.0)
         if a.op is ew.POWC and a.args[0] == b:
             return apply(ew.POWC, (b,), float(a.attr) + 1)
+        if b.op is la.NORM2 and a == ar.inner(b.args[0], b.args[0]):
+            return apply(ew.POWC, (b,), 3.0)
     return ar.mul(s, t)  # type: ignore[return-value]
 
 

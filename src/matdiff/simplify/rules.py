@@ -455,6 +455,8 @@ RULES: list[Rule] = [
     Rule("cancel", "u.*v./u = v, x./x = 1 (elementwise powers that cancel)", qt.cancel),
     Rule("quotient", "(1/s)*X = X/s", qt.quotient),
     Rule("divisions", "(A/s)/t = A/(s*t), s*s = s^2, s^p*s = s^(p+1)", qt.divisions),
+    Rule("matfun-transpose", "f(X') = f(X)' for expm, logm, sqrtm", sy.matfun_transpose),
+    Rule("trace-form", "sum(B'.*A) = tr(B*A)", sy.trace_form),
     Rule("symmetric-transpose", "S' = S for S = X*X', X'*A*X (A symmetric), A + A', inv(S) …",
          sy.symmetric_transpose),
     Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),

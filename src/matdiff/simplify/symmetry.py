@@ -42,3 +42,36 @@ def symmetric_transpose(n: Node) -> Node | None:
     if n.op is ar.TRANSPOSE and symmetric(n.args[0]):
         return n.args[0]
     return None
+
+
+def _untransposed(n: Node) -> Node | None:
+    """Y where n = Y' up to a scalar factor (s*A' = (s*A)', -A' = (-A)')."""
+    if n.op is ar.TRANSPOSE and n.shape.is_matrix:
+        return n.args[0]
+    if n.op is ar.SCALE and n.args[0].shape.is_scalar:
+        inner = _untransposed(n.args[1])
+        return None if inner is None else ar.scale(n.args[0], inner)
+    if n.op in (ar.NEG, ar.DIV):
+        inner = _untransposed(n.args[0])
+        return None if inner is None else ar.rebuild(n, [inner, *n.args[1:]])
+    return None
+
+
+def matfun_transpose(n: Node) -> Node | None:
+    """f(X') = f(X)' for a matrix function f (a power series): expm(t*A') = expm(t*A)'.
+    Not ``expm(A*B')``."""
+    if n.op is mf.MATFUN and n.attr[1] == 0:
+        inner = _untransposed(n.args[0])
+        if inner is not None:
+            return ar.transpose(mf.matfun(n.attr[0], inner))
+    return None
+
+
+def trace_form(n: Node) -> Node | None:
+    """sum(B'.*A) = tr(B*A): the Frobenius product of a transpose as a trace. Not
+    ``sum(B.*A)``."""
+    if n.op is ar.SUM and n.args[0].op is ar.HAD:
+        for b, a in (n.args[0].args, n.args[0].args[::-1]):
+            if b.op is ar.TRANSPOSE and b.shape.is_matrix:
+                return la.trace(ar.mul(b.args[0], a))
+    return None
