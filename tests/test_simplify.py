@@ -19,7 +19,7 @@ SQ = {"A": (3, 3), "B": (3, 3), "X": (3, 3), "x": (3,), "y": (3,), "a": (), "M":
 
 # rule name -> expressions (over SQ) with a node the rule rewrites
 EXAMPLES: dict[str, list[str]] = {
-    "transpose-inward": ["(A*B)'", "(A + B)'", "(a*A)'", "(A.*B)'", "(-A)'", "(x./y)'", "(A/a)'"],
+    "transpose-inward": ["(A*B)'", "(x'*A + y')'", "(a*A)'", "(A.*B)'", "(-A)'", "(x./y)'", "(A/a)'"],
     "scalar-out": ["(a*A)*B", "A*(a*B)", "tr(a*A)", "(-A)*B", "sum(a*x)", "(a*x).*y", "diag(-x)"],
     "merge-scales": ["2*(3*A)", "a*(-A)", "(-a)*A", "-(2*A)", "(a*A)/a", "(2*a)*A", "a*(2*A)",
                      "(1/2)*A"],
@@ -69,6 +69,7 @@ NEGATIVE: dict[str, list[str]] = {
     "sigmoid": ["exp(x)./(2*vector(1) + exp(x))", "exp(x)./(vector(1) + exp(y))", "x./(vector(1) + exp(x))"],
     "sigmoid-product": ["exp(x).*sigmoid(x)", "exp(x).*sigmoid(-y)"],
     "expand-outward": ["expand(x) + expand(y')"],
+    "transpose-inward": ["(A + B)'", "(x - y)'"],
     "reduce-expanded": ["sum(x.*A, 1)", "sum(A.*y', 2)"],
     "log-softmax": ["log(2*softmax(x))", "log(softmax(A, 1) + A)"],
     "positive-first": ["A - B", "-A - B", "-x - 2*y"],

@@ -38,11 +38,19 @@ def _transpose_inward(n: Node) -> Node | None:
     a = n.args[0]
     if a.op is ar.MATMUL:
         return ar.mul(ar.transpose(a.args[1]), ar.transpose(a.args[0]))
-    if a.op in (ar.ADD, ar.HAD, ar.EDIV):
+    if a.op in (ar.HAD, ar.EDIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
+    if a.op is ar.ADD:  # into a sum only where transposes cancel: (x'A + b')' = A'x + b, not (x - m)'
+        pushed = ar.rebuild(a, [ar.transpose(x) for x in a.args])
+        if pushed is not None and _transposes(pushed) < _transposes(n):
+            return pushed
     if a.op in (ar.NEG, ar.SCALE, ar.DIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
     return None
+
+
+def _transposes(n: Node) -> int:
+    return sum(1 for m in n.walk() if m.op is ar.TRANSPOSE)
 
 
 def _scalar_out(n: Node) -> Node | None:
