@@ -120,7 +120,8 @@ def _elementwise_parts(t: Node) -> list[tuple[Node, Node]]:
 def hadamard_factor(n: Node, terms: list[tuple[float, Node]]) -> Node | None:
     """u.*a - c*u = u.*(a - c): the terms of a sum share an elementwise factor u (a scalar
     c expands). Not ``u.*a + v.*b``."""
-    if n.op is not ar.ADD or n.shape.is_scalar or len(terms) < 2:
+    if n.op is not ar.ADD or n.shape.is_scalar or len(terms) < 2 or \
+            not any(t.op is ar.HAD for _, t in terms):  # scalar multiples only: "factor"'s job
         return None
     options = [_elementwise_parts(t) for _, t in terms]
     for u, _ in options[0]:
