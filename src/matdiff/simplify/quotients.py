@@ -14,60 +14,82 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 
 
-def _monomial(n: Node, power: int, out: dict[Node, int], coef: list[float]) -> None:
-    """n = coef · Π f^out[f], elementwise, reading .*, ./, unary minus and constant scales."""
-    if n.op is ar.HAD:
-        _monomial(n.args[0], power, out, coef)
-        _monomial(n.args[1], power, out, coef)
-    elif n.op is ar.EDIV:
-        _monomial(n.args[0], power, out, coef)
-        _monomial(n.args[1], -power, out, coef)
-    elif n.op is ar.NEG:
-        coef[0] = -coef[0]
-        _monomial(n.args[0], power, out, coef)
-    elif n.op is ar.SCALE and n.args[0].op is CONST and n.args[0].attr != 0:
-        coef[0] *= float(n.args[0].attr) ** power
-        _monomial(n.args[1], power, out, coef)
-    elif n.op is ar.FILL and n.args[0].op is CONST and n.args[0].attr != 0:
-        coef[0] *= float(n.args[0].attr) ** power
-    else:
-        out[n] = out.get(n, 0) + power
+class _Monomial:
+    """n = coef · Π f^power[f] over elementwise and scalar factors, reading .*, ./, unary
+    minus, scales, scalar divisions, fills and integer powers of scalars; ``gross``
+    counts each factor's occurrences, up or down."""
+
+    def __init__(self, n: Node) -> None:
+        self.power: dict[Node, int] = {}
+        self.gross: dict[Node, int] = {}
+        self.coef = 1.0
+        self.read(n, 1)
+
+    def read(self, n: Node, p: int) -> None:
+        a = n.args
+        c = const_value(n) if n.op is CONST else None
+        if c is not None and c != 0:
+            self.coef *= c ** p
+        elif n.op is ar.HAD or (n.op is ar.SCALE and not n.shape.is_scalar):
+            self.read(a[0], p)
+            self.read(a[1], p)
+        elif n.op in (ar.EDIV, ar.DIV):
+            self.read(a[0], p)
+            self.read(a[1], -p)
+        elif n.op is ar.NEG:
+            self.coef = -self.coef
+            self.read(a[0], p)
+        elif n.op is ar.FILL:
+            self.read(a[0], p)
+        elif n.op is ew.POWC and a[0].shape.is_scalar and float(n.attr).is_integer() and n.attr != 0:
+            self.read(a[0], p * int(n.attr))
+        else:
+            self.power[n] = self.power.get(n, 0) + p
+            self.gross[n] = self.gross.get(n, 0) + abs(p)
+
+    @property
+    def cancels(self) -> bool:
+        return any(abs(self.power[f]) < k for f, k in self.gross.items())
+
+    def build(self, shape: object) -> Node:
+        arrays = [(f, p) for f, p in self.power.items() if p and not f.shape.is_scalar]
+        scalars = [(f, p) for f, p in self.power.items() if p and f.shape.is_scalar]
+        out: Node | None = None
+        for f, p in arrays:
+            for _ in range(max(p, 0)):
+                out = f if out is None else ar.had(out, f)
+        if out is None:
+            out = ar.fill(const(1.0), shape)  # type: ignore[arg-type]
+        for f, p in arrays:
+            for _ in range(max(-p, 0)):
+                out = ar.ediv(out, f)
+        top = _product([(f, p) for f, p in scalars if p > 0])
+        bottom = _product([(f, -p) for f, p in scalars if p < 0])
+        out = ar.scale(const(self.coef), out if top is None else ar.scale(top, out))
+        return out if bottom is None else ar.div(out, bottom)  # type: ignore[return-value]
+
+
+def _product(factors: list[tuple[Node, int]]) -> Node | None:
+    out: Node | None = None
+    for f, p in factors:
+        term = f if p == 1 else apply(ew.POWC, (f,), float(p))
+        out = term if out is None else ar.mul(out, term)
+    return out
 
 
 def cancel(n: Node) -> Node | None:
-    """u.*v./u = v, (p./q).*(p./(p./q)) = p, x./x = 1: an elementwise product of powers
-    whose factors cancel (where they are defined: a factor divided by is never zero);
-    a negative coefficient comes out in front: (-1)./u = -(1./u). Not ``u.*v./w``."""
-    if n.op not in (ar.HAD, ar.EDIV) or n.shape.is_scalar:
+    """u.*v./u = v, (p./q).*(p./(p./q)) = p, x./x = 1, 2*(r.*(c^2./(2*s))/c)/c = r./s:
+    a product of powers (elementwise, and of scalars) whose factors cancel (where they are
+    defined: a factor divided by is never zero); a negative coefficient of an
+    elementwise product comes out in front: (-1)./u = -(1./u). Not ``u.*v./w``."""
+    if n.op not in (ar.HAD, ar.EDIV, ar.SCALE, ar.DIV) or n.shape.is_scalar:
         return None
-    powers: dict[Node, int] = {}
-    coef = [1.0]
-    _monomial(n, 1, powers, coef)
-    gross: dict[Node, int] = {}
-    _count(n, gross)
-    if all(abs(powers.get(f, 0)) == k for f, k in gross.items()) and not (coef[0] < 0 and n.op is not ar.NEG):
+    m = _Monomial(n)
+    sign = m.coef < 0 and n.op in (ar.HAD, ar.EDIV)
+    if not (m.cancels or sign):
         return None
-    top = [f for f, p in powers.items() for _ in range(max(p, 0))]
-    bottom = [f for f, p in powers.items() for _ in range(max(-p, 0))]
-    out: Node | None = None
-    for f in top:
-        out = f if out is None else ar.had(out, f)
-    if out is None:
-        out = ar.fill(const(1.0), n.shape)
-    for f in bottom:
-        out = ar.ediv(out, f)
-    return ar.scale(const(coef[0]), out)
-
-
-def _count(n: Node, out: dict[Node, int]) -> None:
-    """How many times each factor occurs in the monomial, up or down."""
-    if n.op in (ar.HAD, ar.EDIV):
-        _count(n.args[0], out)
-        _count(n.args[1], out)
-    elif n.op is ar.NEG or (n.op is ar.SCALE and n.args[0].op is CONST and n.args[0].attr != 0):
-        _count(n.args[-1], out)
-    elif not (n.op is ar.FILL and n.args[0].op is CONST and n.args[0].attr != 0):
-        out[n] = out.get(n, 0) + 1
+    out = m.build(n.shape)
+    return None if out == n else out
 
 
 def quotient(n: Node) -> Node | None:
