@@ -139,7 +139,8 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
         above.add(n)
         nonlinear_above = nonlinear_above or (parent is not None and _nonlinear(parent, dep))
         if parent is not None and ((parent.op.name, n.op.name) in FUSED or
-                                   (n.op in ELEMENTWISE and parent.op in ELEMENTWISE)):
+                                   (n.op in ELEMENTWISE and parent.op in ELEMENTWISE
+                                    and sum(a in dep for a in parent.args) == 1)):
             fused.add(n)  # inside one function: log∘softmax, or a run of elementwise ops
             continue
         if outermost is None and nonlinear_above and not n.shape.is_scalar:
@@ -178,6 +179,8 @@ TOKEN = re.compile(r"\.\*|\./|\.\^|[Σδ∂·⊗⊙:=+\-*/^']|[^\W\d]\w*|\d+(?:\
 SHORT_ENOUGH = 48
 #: A cotangent printed longer than this is named before the next level's chain.
 LONG = 12
+#: The same for the cotangent of the topmost cut (a short one reads better in place).
+LONG_TOP = 40
 
 
 def _free_name(shape: Shape, taken: set[str], cotangent: bool = False) -> str:
@@ -297,7 +300,7 @@ class _Scalar:
             steps.append(Link((df, self.short(top), ((g, holes[0]),)),
                               "Frobenius form: " + rules_used(top, holes[0])))
         for k in reversed(range(len(picked))):
-            if k < len(picked) - 1 and len(_text(g)) > LONG:
+            if len(_text(g)) > (LONG if k < len(picked) - 1 else LONG_TOP):
                 name = var(_free_name(g.shape, self.taken, cotangent=True), g.shape)
                 self.taken.add(str(name.attr))
                 self.meaning[name] = self.inputs(g)

@@ -99,6 +99,8 @@ class Derivative:
         self.expr = expr
         #: The user's names for subexpressions (``where Z = …``); results print them.
         self.names = {k: simplify(v) for k, v in (names or {}).items()}
+        #: The same names, for the values as the user wrote them (the derivation's cuts).
+        self.written_names = dict(names or {})
         self.wrt = var(wrt, shape)
         self.order = order
         #: Whether the expression calls an unknown function g (known by its gradient only).
@@ -216,10 +218,11 @@ class Derivative:
         hides (False) the index-wise chain rule ∂f/∂X[m,n] = Σ ∂f/∂U[i,j]·∂U[i,j]/∂X[m,n],
         evaluated, where X reaches f through one intermediate U (default: for a matrix X)."""
         scalar = self.expr.shape.is_scalar
-        if self.order == 2 and scalar and self.form is not None and self.gradient is not None:
-            done = derivation(self.expr, self.wrt, self.gradient, self.names)
+        if self.order == 2 and scalar and self.gradient is not None:
+            done = derivation(self.expr, self.wrt, self.gradient, self.written_names)
             if done is not None:
-                return Explanation(*hessian_steps(done, self.wrt, self.form, self.directions[0],
+                zero = ar.fill(const(0.0), self.wrt.shape) or const(0.0)
+                return Explanation(*hessian_steps(done, self.wrt, self.form or zero, self.directions[0],
                                                   self.matrix, self._index_text()))
         if self.order == 1 and self.form is not None:
             kron = index = None
@@ -227,7 +230,8 @@ class Derivative:
                 k = self.kron()
                 kron = None if k is None else k.matrix
                 index = self._index_text()
-            done = derivation(self.expr, self.wrt, self.gradient, self.names, kron, index, index_chain)
+            done = derivation(self.expr, self.wrt, self.gradient, self.written_names, kron, index,
+                              index_chain)
             if done is not None:
                 return Explanation(*done)
         return explain(self.expr, self.wrt)

@@ -115,7 +115,7 @@ def _times(s: Node, t: Node) -> Node:
 
 def divisions(n: Node) -> Node | None:
     """(A/s)/t = A/(s*t), with s*s = s^2 and s^p*s = s^(p+1); (-A)/s = -(A/s);
-    (c*A)/d = (c/d)*A for numbers c, d. Not ``A/s``."""
+    (c*A)/d = (c/d)*A for numbers c, d, and (c*A)/s = c*(A/s). Not ``A/s``."""
     if n.op is ar.DIV and n.args[0].op is ar.DIV:
         (a, s), t = n.args[0].args, n.args[1]
         return ar.div(a, _times(s, t))
@@ -125,6 +125,8 @@ def divisions(n: Node) -> Node | None:
         c, d = const_value(n.args[0].args[0]), const_value(n.args[1])
         if c is not None and d:
             return ar.scale(const(c / d), n.args[0].args[1])
+        if c is not None and d is None:  # a number moves out, toward the numbers it meets
+            return ar.scale(const(c), ar.div(n.args[0].args[1], n.args[1]))
     return None
 
 
