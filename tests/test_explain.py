@@ -107,7 +107,7 @@ def test_tensors_end_with_their_kronecker_and_index_forms() -> None:
 
 def test_a_hessian_is_derived_from_the_gradient() -> None:
     lines = str(matdiff.derivative("x'*A*x", wrt="x", order=2).explain()).splitlines()
-    assert lines[-2].startswith("3. d(∂f/∂x) = (A' + A)*dx") and lines[-1].startswith("4. ∂²f/∂x² = A' + A")
+    assert lines[-2].startswith("3. d(∂f/∂x) = (A + A')*dx") and lines[-1].startswith("4. ∂²f/∂x² = A + A'")
 
 
 def test_a_scalar_variable_gets_no_indices() -> None:
@@ -129,9 +129,9 @@ def test_explanation_latex_has_one_line_per_step(expr: str, wrt: str) -> None:
 @pytest.mark.parametrize("expr, wrt, order, latex", [
     ("norm2(X'*W)^2", "W", 1, r"\frac{\partial f}{\partial W} = 2 X {X}^{\top} W"),
     ("tr(A*X*B)", "X", 1, r"\frac{\partial f}{\partial X} = {A}^{\top} {B}^{\top}"),
-    ("x'*A*x", "x", 1, r"\frac{\partial f}{\partial x} = \left({A}^{\top} + A\right) x"),
+    ("x'*A*x", "x", 1, r"\frac{\partial f}{\partial x} = \left(A + {A}^{\top}\right) x"),
     ("det(X)", "X", 1, r"\frac{\partial f}{\partial X} = {\operatorname{adj}\left(X\right)}^{\top}"),
-    ("x'*A*x", "x", 2, r"\frac{\partial^{2} f}{\partial x \partial x} = {A}^{\top} + A"),
+    ("x'*A*x", "x", 2, r"\frac{\partial^{2} f}{\partial x \partial x} = A + {A}^{\top}"),
 ])
 def test_latex_golden(expr: str, wrt: str, order: int, latex: str) -> None:
     assert matdiff.derivative(expr, wrt=wrt, order=order).latex() == latex

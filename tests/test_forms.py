@@ -95,7 +95,7 @@ def test_index_form_is_the_tensor(expr: str, wrt: str, order: int, shapes: dict,
 @pytest.mark.parametrize("expr, wrt, order, shapes, text", [
     ("X*y", "X", 1, {"X": (3, 3), "y": (3, 2)}, "∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]"),
     ("tr(A*X*B)", "X", 1, None, "∂f/∂X[m,n] = Σ_i A[i,m]·B[n,i]"),
-    ("x'*A*x", "x", 2, None, "∂²f/∂x[m]∂x[r] = (A' + A)[m,r]"),
+    ("x'*A*x", "x", 2, None, "∂²f/∂x[m]∂x[r] = (A + A')[m,r]"),
     ("inv(X)", "X", 1, None, "∂F[p,q]/∂X[m,n] = -inv(X)[p,m]·inv(X)[n,q]"),
     ("X'", "X", 1, None, "∂F[p,q]/∂X[m,n] = δ[p,n]·δ[q,m]"),
 ])

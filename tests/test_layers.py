@@ -148,9 +148,9 @@ def test_the_layers_page_is_current() -> None:
 @pytest.mark.parametrize("expr, wrt, text", [
     ("sum(G.*(P*V)) where P = softmax(Q*K'/c, 2)", "V", "P'*G where P = softmax(Q*K'/c, 2)"),
     ("sum(G.*(P*V)) where P = softmax(Q*K'/c, 2)", "Q",
-     "P.*(G*V' - sum(P.*(G*V'), 2))*K/c where P = softmax(Q*K'/c, 2)"),
+     "(G*V' - sum(G*V'.*P, 2)).*P*K/c where P = softmax(Q*K'/c, 2)"),
     ("sum(G.*(Z./sqrt(mean(Z.^2, 2) + e).*s' + t')) where Z = X - mean(X, 2)", "s",
-     "sum(Z./sqrt(mean(Z.^2, 2) + e).*G, 1) where Z = X - mean(X, 2)"),
+     "sum(G.*(Z./sqrt(mean(Z.^2, 2) + e)), 1) where Z = X - mean(X, 2)"),
 ])
 def test_results_use_the_users_names(expr: str, wrt: str, text: str) -> None:
     d = matdiff.derivative(expr, wrt=wrt)

@@ -22,4 +22,4 @@ def test_example_notebook_executes() -> None:
 def test_rich_display() -> None:
     d = matdiff.derivative("x'*A*x", wrt="x")
     assert d._repr_latex_().startswith("$$\\frac")
-    assert "<math" in d._repr_html_() and "(A&#x27; + A)*x" in d._repr_html_()
+    assert "<math" in d._repr_html_() and "(A + A&#x27;)*x" in d._repr_html_()

@@ -13,6 +13,10 @@ from matdiff.calculus.derivative import gradient
 from matdiff.simplify import simplify
 from matdiff.simplify.rules import RULES, Rule
 from numeric import draw
+from expressions import SHAPES as EXPRESSION_SHAPES
+from expressions import expression
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_ops import CASES
 
 SQ = {"A": (3, 3), "B": (3, 3), "X": (3, 3), "x": (3,), "y": (3,), "a": (), "M": (3, 3)}
@@ -59,7 +63,8 @@ EXAMPLES: dict[str, list[str]] = {
     "trace-form": ["sum(A'.*B)", "sum(B.*(A*X)')"],
     "symmetric-transpose": ["(A*A')'", "inv(A'*A)'", "(A + A')'", "(A'*X*A)' where X symmetric",
                             "expm(A*A')'"],
-    "positive-first": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A"],
+    "canonical-sum": ["-A + B", "-x - y + 2*x'*y*x", "-(A*B) + A", "A + B*A", "y + x"],
+    "canonical-factors": ["y.*x", "B.*A", "(y'*x)*a"],
 }
 SHAPE3 = Shape((Dim.of(3), Dim.of(3)))
 DOMAINS = {"X": "spd", "y": "positive", "A": "nonsingular"}
@@ -73,7 +78,8 @@ NEGATIVE: dict[str, list[str]] = {
     "transpose-inward": ["(A + B)'", "(x - y)'"],
     "reduce-expanded": ["sum(x.*A, 1)", "sum(A.*y', 2)"],
     "log-softmax": ["log(2*softmax(x))", "log(softmax(A, 1) + A)"],
-    "positive-first": ["A - B", "-A - B", "-x - 2*y"],
+    "canonical-sum": ["A - B", "-A - B", "x + y"],
+    "canonical-factors": ["x.*y", "A*B"],
     "group": ["A*x + B*y + x", "A*x + B*x"],
     "cancel": ["x.*y./(x + y)", "x.*x", "x./y"],
     "quotient": ["(a/b)*x", "a*x"],
@@ -201,3 +207,13 @@ def test_the_result_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(time, "perf_counter", lambda: float(next(clock)))
     monkeypatch.setattr(time, "monotonic", lambda: float(next(clock)))
     assert str(matdiff.derivative(expr, wrt="A")) == want
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(a=expression("m", 2), b=expression("m", 2), op=st.sampled_from(["+", ".*"]))
+def test_simplify_does_not_depend_on_the_order_of_commuting_operands(a: str, b: str, op: str) -> None:
+    """simplify(a + b) == simplify(b + a) and likewise for .*: the structural canonical
+    order (never printed text) makes the normal form independent of how it was written."""
+    shapes = dict(EXPRESSION_SHAPES)
+    assert simplify(matdiff.parse(f"({a}){op}({b})", shapes)) == \
+        simplify(matdiff.parse(f"({b}){op}({a})", shapes))

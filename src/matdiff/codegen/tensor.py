@@ -118,7 +118,8 @@ def tensor_lines(terms: Sequence[TensorTerm], args: Sequence[Sequence[str]], siz
     first = terms[0] if terms else None
     if first is not None and first.present == first.letters and \
             (first.coef != 1.0 or len(first.factors) > 1):
-        lines = [f"    out = {_value(first, args[0], xp)}"]
+        value = _value(first, args[0], xp)  # as the backend's array, whatever the inputs are
+        lines = [f"    out = {value}" if xp == "np" else f"    out = {xp}.asarray({value}, {backend.names['like']})"]
         terms, args = terms[1:], args[1:]
     for term, a in zip(terms, args):
         value = _value(term, a, xp)

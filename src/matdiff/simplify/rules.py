@@ -19,8 +19,8 @@ from ..ops import linalg as la
 from ..intexpr import IntExpr
 from ..ops import matfun as mf
 from ..ops import series as se
-from ..render.text import to_text
 from . import batch as bt
+from . import order as od
 from . import quotients as qt
 from . import symmetry as sy
 
@@ -159,15 +159,13 @@ def _factor(n: Node) -> Node | None:
     return None
 
 
-def _positive_first(n: Node) -> Node | None:
-    """-A + B = B - A: a sum reads from its first positive term (not -A - B)."""
+def _canonical_sum(n: Node) -> Node | None:
+    """A + B = B + A in the structural order, positive terms first (-A + B = B - A), and
+    associated to the left."""
     if n.op is not ar.ADD:
         return None
-    terms = _terms(n)
-    if terms[0][0] > 0 or all(c < 0 for c, _ in terms):
-        return None
-    k = next(i for i, (c, _) in enumerate(terms) if c > 0)
-    return _sum([terms[k]] + terms[:k] + terms[k + 1:])
+    out = _sum(od.sorted_terms(_terms(n)))
+    return None if out == n else out
 
 
 def _group(n: Node) -> Node | None:
@@ -211,7 +209,7 @@ def _scalar_product_order(n: Node) -> Node | None:
     """a'*b = b'*a for column vectors: a fixed order lets like terms meet."""
     if n.op is ar.MATMUL and n.shape.is_scalar and n.args[0].op is ar.TRANSPOSE:
         a, b = n.args[0].args[0], n.args[1]
-        if a.shape.is_col and b.shape.is_col and to_text(b) < to_text(a):
+        if a.shape.is_col and b.shape.is_col and od.key(b) < od.key(a):
             return ar.mul(ar.transpose(b), a)
     return None
 
@@ -456,7 +454,9 @@ RULES: list[Rule] = [
          "(c t)X = c(tX), s(cX) = c(sX), c1/c2 folded",
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
-    Rule("positive-first", "-A + B = B - A", _positive_first),
+    Rule("canonical-sum", "A + B = B + A (structural order, positive terms first)", _canonical_sum),
+    Rule("canonical-factors", "a.*b = b.*a, s*t = t*s for scalars (structural order)",
+         od.canonical_factors),
     Rule("group", "AC + D + BC = (A+B)C + D", _group),
     Rule("hadamard-factor", "u.*a - c*u = u.*(a - c)", lambda n: qt.hadamard_factor(n, _terms(n))
          if n.op is ar.ADD else None),

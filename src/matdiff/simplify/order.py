@@ -1,0 +1,49 @@
+"""A structural canonical order for the commutative operations (+, .* and the product
+of scalars), so that equal expressions written in another order simplify alike.
+
+The order compares structure (op names, attributes, shapes, then the arguments'
+keys), never printed text. In a sum the positive terms come first, so that it reads
+``B - A`` rather than ``-A + B``. Termination: each rule sorts, and a sorted node is
+not rewritten again.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..expr import Node
+from ..ops import arithmetic as ar
+
+Key = tuple[object, ...]
+
+
+@lru_cache(maxsize=65_536)
+def key(n: Node) -> Key:
+    """A total order on expressions by structure: compound terms before leaves (``W*X +
+    b``), a leaf before its transpose (``A + A'``), then by op, attribute, shape and the
+    arguments' keys."""
+    if n.op.implicit:  # an expansion sorts as what it expands (W*X + b)
+        return key(n.args[0])
+    base = n.args[0] if n.op is ar.TRANSPOSE and not n.args[0].args else n
+    attr = base.attr if isinstance(base.attr, (int, float, str)) else repr(base.attr)
+    head = (base.op.name, type(attr).__name__, str(attr), str(base.shape))
+    if not base.args:
+        return (1,) + head + (base is not n,)
+    return (0,) + head + tuple(key(a) for a in n.args)
+
+
+def sorted_terms(terms: list[tuple[float, Node]]) -> list[tuple[float, Node]]:
+    return sorted(terms, key=lambda t: (t[0] < 0, key(t[1])))
+
+
+def factor_key(n: Node) -> Key:
+    """Factors read the other way round: leaves first (``y.*sigmoid(m)``, ``a*tr(X)``)."""
+    k = key(n)
+    return (1 - k[0],) + k[1:]  # type: ignore[operator]
+
+
+def canonical_factors(n: Node) -> Node | None:
+    """a.*b = b.*a and s*t = t*s for scalars, in the structural order. Not ``A*B``."""
+    commutes = n.op is ar.HAD or (n.op is ar.SCALE and n.args[1].shape.is_scalar)
+    if commutes and factor_key(n.args[1]) < factor_key(n.args[0]):
+        return ar.rebuild(n, [n.args[1], n.args[0]])
+    return None
