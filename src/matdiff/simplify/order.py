@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from ..expr import Node
 from ..ops import arithmetic as ar
+from ..ops import linalg as la
 
 Key = tuple[object, ...]
 
@@ -47,3 +48,44 @@ def canonical_factors(n: Node) -> Node | None:
     if commutes and factor_key(n.args[1]) < factor_key(n.args[0]):
         return ar.rebuild(n, [n.args[1], n.args[0]])
     return None
+
+
+def _product(factors: list[Node]) -> Node:
+    out = factors[0]
+    for f in factors[1:]:
+        out = ar.mul(out, f)  # type: ignore[assignment]
+    return out
+
+
+def _rotation_key(n: Node) -> Key:
+    """In a trace a transposed leaf leads: tr(X'*X), as textbooks write it."""
+    k = key(n)
+    return k[:-1] + (not k[-1],) if k[0] == 1 else k
+
+
+def trace_rotation(n: Node) -> Node | None:
+    """tr(X') = tr(X) and tr(ABC) = tr(BCA) = tr(CAB), the rotation first in the
+    structural order, so that tr(A*B) - tr(B*A) = 0. Not ``tr(A*x*y')`` (vectors)."""
+    if n.op is not la.TRACE:
+        return None
+    x = n.args[0]
+    if x.op is ar.TRANSPOSE:
+        return la.trace(x.args[0])
+    if x.op is not ar.MATMUL:
+        return None
+    f = ar.chain_factors(x)
+    if not all(g.shape.is_matrix for g in f):
+        return None
+    best = min(range(len(f)), key=lambda i: tuple(_rotation_key(g) for g in f[i:] + f[:i]))
+    return None if best == 0 else la.trace(_product(f[best:] + f[:best]))
+
+
+def scalar_transpose(n: Node) -> Node | None:
+    """u'*A*v = v'*A'*u (a scalar is its own transpose), whichever comes first in the
+    structural order, so that x'*A*y - y'*A'*x = 0. Not ``x'*A*x``."""
+    if n.op is not ar.MATMUL or not n.shape.is_scalar:
+        return None
+    f = ar.chain_factors(n)
+    flipped = [ar.transpose(g) for g in reversed(f)]
+    other = _product(flipped)  # type: ignore[arg-type]
+    return other if key(other) < key(n) else None

@@ -30,7 +30,7 @@ class _Monomial:
         c = const_value(n) if n.op is CONST else None
         if c is not None and c != 0:
             self.coef *= c ** p
-        elif n.op is ar.HAD or (n.op is ar.SCALE and not n.shape.is_scalar):
+        elif n.op in (ar.HAD, ar.SCALE):
             self.read(a[0], p)
             self.read(a[1], p)
         elif n.op in (ar.EDIV, ar.DIV):
@@ -43,6 +43,8 @@ class _Monomial:
             self.read(a[0], p)
         elif n.op is ew.POWC and a[0].shape.is_scalar and float(n.attr).is_integer() and n.attr != 0:
             self.read(a[0], p * int(n.attr))
+        elif n.op is ar.MATMUL and n.shape.is_scalar and a[0] == ar.transpose(a[1]) and a[1].shape.is_col:
+            self.read(apply(la.NORM2, (a[1],)), 2 * p)  # u'*u = norm2(u)^2
         else:
             self.power[n] = self.power.get(n, 0) + p
             self.gross[n] = self.gross.get(n, 0) + abs(p)
@@ -82,7 +84,7 @@ def cancel(n: Node) -> Node | None:
     a product of powers (elementwise, and of scalars) whose factors cancel (where they are
     defined: a factor divided by is never zero); a negative coefficient of an
     elementwise product comes out in front: (-1)./u = -(1./u). Not ``u.*v./w``."""
-    if n.op not in (ar.HAD, ar.EDIV, ar.SCALE, ar.DIV) or n.shape.is_scalar:
+    if n.op not in (ar.HAD, ar.EDIV, ar.SCALE, ar.DIV) or (n.shape.is_scalar and n.op is not ar.DIV):
         return None
     m = _Monomial(n)
     sign = m.coef < 0 and n.op in (ar.HAD, ar.EDIV)

@@ -205,15 +205,6 @@ def _sum(terms: list[tuple[float, Node]]) -> Node:
     return out  # type: ignore[return-value]
 
 
-def _scalar_product_order(n: Node) -> Node | None:
-    """a'*b = b'*a for column vectors: a fixed order lets like terms meet."""
-    if n.op is ar.MATMUL and n.shape.is_scalar and n.args[0].op is ar.TRANSPOSE:
-        a, b = n.args[0].args[0], n.args[1]
-        if a.shape.is_col and b.shape.is_col and od.key(b) < od.key(a):
-            return ar.mul(ar.transpose(b), a)
-    return None
-
-
 def _norm2_squared(n: Node) -> Node | None:
     if n.op is ew.POWC and float(n.attr) == 2.0 and n.args[0].op is la.NORM2:
         u = n.args[0].args[0]
@@ -467,7 +458,8 @@ RULES: list[Rule] = [
     Rule("trace-form", "sum(B'.*A) = tr(B*A)", sy.trace_form),
     Rule("symmetric-transpose", "S' = S for S = X*X', X'*A*X (A symmetric), A + A', inv(S) …",
          sy.symmetric_transpose),
-    Rule("scalar-product-order", "a'b = b'a for vectors a, b", _scalar_product_order),
+    Rule("scalar-transpose", "u'*A*v = v'*A'*u (structural order)", od.scalar_transpose),
+    Rule("trace-rotation", "tr(X') = tr(X), tr(ABC) = tr(BCA) (structural order)", od.trace_rotation),
     Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B)", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
     Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
