@@ -221,3 +221,27 @@ def test_simplify_does_not_depend_on_the_order_of_commuting_operands(a: str, b: 
     shapes = dict(EXPRESSION_SHAPES)
     assert simplify(matdiff.parse(f"({a}){op}({b})", shapes)) == \
         simplify(matdiff.parse(f"({b}){op}({a})", shapes))
+
+
+TERMINATION = EXPRS + [("norm2(W*X + b - T)^2", {"b": (3,), "W": (3, 4), "X": (4, 5), "T": (3, 5)}, {}),
+                       ("-sum(Y.*log(softmax(W*X + b, 1)))", {"b": (3,), "W": (3, 4), "X": (4, 5), "Y": (3, 5)}, {})]
+
+
+@pytest.mark.parametrize("expr, shapes, domains", TERMINATION, ids=[e for e, _, _ in TERMINATION])
+def test_rules_terminate_well_inside_the_limits(expr: str, shapes: dict, domains: dict) -> None:
+    """No pair of rules undoes the other: simplifying an expression and its raw
+    differential uses a small part of the rewrite budget (a cycle would use it all)."""
+    from matdiff.calculus.linearize import linearize
+    from matdiff.expr import hole
+    from matdiff.simplify.engine import MAX_REWRITES, simplify_counted
+    node = matdiff.parse(expr, shapes)
+    f, used = simplify_counted(node)
+    assert used < MAX_REWRITES // 10, (expr, used)
+    for v in [n for n in f.walk() if n.op.name == "var"][:2]:
+        raws = [linearize(f, v, hole(str(v.attr), v.shape))]
+        if f.shape.is_scalar:
+            raws.append(gradient(f, v))
+        for raw in raws:
+            if raw is not None:
+                _, used = simplify_counted(raw)
+                assert used < MAX_REWRITES // 10, (expr, str(v.attr), used)

@@ -13,6 +13,12 @@ MAX_ATTEMPTS = 500_000
 
 def simplify(root: Node, rules: list[Rule] = RULES) -> Node:
     """An equal expression no rule rewrites (or the best found within the limits)."""
+    return simplify_counted(root, rules)[0]
+
+
+def simplify_counted(root: Node, rules: list[Rule] = RULES) -> tuple[Node, int]:
+    """``simplify``, and the number of rewrites it made (a test that the rules terminate
+    well inside the limits: a pair of rules undoing each other would use them all)."""
     memo: dict[Node, Node] = {}
     budget = [MAX_REWRITES]
     attempts = [MAX_ATTEMPTS]
@@ -35,6 +41,7 @@ def simplify(root: Node, rules: list[Rule] = RULES) -> Node:
         return current
 
     try:
-        return run(root)
+        out = run(root)
     except RecursionError:
-        return root
+        return root, MAX_REWRITES
+    return out, MAX_REWRITES - budget[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..expr import Node
+from ..expr import CONST, Node
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 
@@ -32,8 +32,25 @@ def key(n: Node) -> Key:
     return (0,) + head + tuple(key(a) for a in n.args)
 
 
-def sorted_terms(terms: list[tuple[float, Node]]) -> list[tuple[float, Node]]:
-    return sorted(terms, key=lambda t: (t[0] < 0, key(t[1])))
+def _negative(t: Node) -> bool:
+    return t.op is ar.NEG or (t.op is ar.SCALE and t.args[0].op is CONST and float(t.args[0].attr) < 0)
+
+
+def _unsigned(t: Node) -> Node:
+    return t.args[0] if t.op is ar.NEG else t.args[1] if _negative(t) else t
+
+
+def sorted_summands(n: Node) -> list[Node]:
+    """The terms of a sum (flattened through + only, each kept whole: 2*(A + B) stays one
+    term) in the canonical order: positive terms first."""
+    terms, stack = [], [n]
+    while stack:
+        t = stack.pop()
+        if t.op is ar.ADD:
+            stack.extend(reversed(t.args))
+        else:
+            terms.append(t)
+    return sorted(terms, key=lambda t: (_negative(t), key(_unsigned(t))))
 
 
 def factor_key(n: Node) -> Key:

@@ -164,7 +164,9 @@ def _canonical_sum(n: Node) -> Node | None:
     associated to the left."""
     if n.op is not ar.ADD:
         return None
-    out = _sum(od.sorted_terms(_terms(n)))
+    out: Node | None = None
+    for t in od.sorted_summands(n):
+        out = ar.add(out, t)
     return None if out == n else out
 
 
