@@ -67,7 +67,8 @@ def canonical_factors(n: Node) -> Node | None:
     return None
 
 
-def _product(factors: list[Node]) -> Node:
+def product(factors: list[Node]) -> Node:
+    """The matrix product of a chain of factors, left to right."""
     out = factors[0]
     for f in factors[1:]:
         out = ar.mul(out, f)  # type: ignore[assignment]
@@ -94,7 +95,7 @@ def trace_rotation(n: Node) -> Node | None:
     if not all(g.shape.is_matrix for g in f):
         return None
     best = min(range(len(f)), key=lambda i: tuple(_rotation_key(g) for g in f[i:] + f[:i]))
-    return None if best == 0 else la.trace(_product(f[best:] + f[:best]))
+    return None if best == 0 else la.trace(product(f[best:] + f[:best]))
 
 
 def scalar_transpose(n: Node) -> Node | None:
@@ -104,5 +105,5 @@ def scalar_transpose(n: Node) -> Node | None:
         return None
     f = ar.chain_factors(n)
     flipped = [ar.transpose(g) for g in reversed(f)]
-    other = _product(flipped)  # type: ignore[arg-type]
+    other = product(flipped)  # type: ignore[arg-type]
     return other if key(other) < key(n) else None

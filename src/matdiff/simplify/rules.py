@@ -193,11 +193,7 @@ def _group(n: Node) -> Node | None:
     return None
 
 
-def _product(factors: list[Node]) -> Node:
-    out = factors[0]
-    for f in factors[1:]:
-        out = ar.mul(out, f)  # type: ignore[assignment]
-    return out
+_product = od.product
 
 
 def _sum(terms: list[tuple[float, Node]]) -> Node:
