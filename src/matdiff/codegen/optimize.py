@@ -217,6 +217,10 @@ def _transposed(n: Node, memo: dict[Node, Node]) -> Node:
     return memo[n]
 
 
+def _transposes(n: Node) -> int:
+    return sum(1 for m in n.walk() if m.op is ar.TRANSPOSE)
+
+
 def _shared_transposes(roots: list[Node]) -> list[Node]:
     """Where a matrix M computed in one output is, written with its transposes pushed
     inward, the transpose of a matrix N computed anyway, compute M as N'."""
@@ -228,7 +232,8 @@ def _shared_transposes(roots: list[Node]) -> list[Node]:
         if n in computed and n.op in (ar.MATMUL, ar.HAD, ar.ADD, ar.EDIV, ar.NEG, ar.SCALE, ar.DIV):
             t = _transposed(n, memo)
             if t != n and t in computed and t not in alias and n not in alias:
-                alias[t] = n
+                keep, drop = (n, t) if _transposes(n) <= _transposes(t) else (t, n)
+                alias[drop] = keep  # compute the form with fewer transposes
     if not alias:
         return roots
     out: dict[Node, Node] = {}
