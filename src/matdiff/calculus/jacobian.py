@@ -35,6 +35,37 @@ def matrix_form(lin: Node, direction: Node) -> Node | None:
     return _factor(lin, direction, depends)
 
 
+def _product(factors: list[Node]) -> Node | None:
+    out: Node | None = None
+    for f in factors:
+        out = f if out is None else ar.mul(out, f)
+    return out
+
+
+def _chain_through(factors: list[Node], t: Node, dep: set[Node]) -> Node | None:
+    """J for a product chain L*u*R or L*u'*R with one factor u linear in the direction
+    (a column vector): L*u*(r) = r*L*u for a scalar r = R, and L*u'*R = L*R'*u."""
+    carrying = [i for i, f in enumerate(factors) if f in dep]
+    if len(carrying) != 1:
+        return None
+    i = carrying[0]
+    f, left, right = factors[i], _product(factors[:i]), _product(factors[i + 1:])
+    if f.op in (ar.ADD, ar.NEG):  # L*(A + B)*R = L*A*R + L*B*R
+        parts = [matrix_form(_product(factors[:i] + [x] + factors[i + 1:]), t)  # type: ignore[arg-type]
+                 for x in f.args]
+        if None in parts:
+            return None
+        return ar.neg(parts[0]) if f.op is ar.NEG else ar.add(*parts)
+    if f.shape.is_col and right is not None and right.shape.is_scalar:
+        j = _factor(f, t, dep)  # L*u*r = r*L*u
+        return None if j is None else ar.scale(right, j if left is None else ar.mul(left, j))
+    if f.op is ar.TRANSPOSE and f.args[0].shape.is_col and right is not None and right.shape.is_col:
+        j = _factor(f.args[0], t, dep)  # L*u'*R = L*(R'*u) = (L*R')*u
+        outer = ar.transpose(right) if left is None else ar.mul(left, ar.transpose(right))
+        return None if j is None else ar.mul(outer, j)
+    return None
+
+
 def _ones_row(shape: Shape) -> Node:
     return ar.fill(const(1.0), Shape(shape.dims, row=True))  # type: ignore[return-value]
 
@@ -67,6 +98,11 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
         if b in dep and a not in dep:
             j = _factor(b, h, dep)
             return None if j is None else ar.mul(a, j)
+        if a in dep and a.op in (ar.ADD, ar.NEG) and b not in dep:  # (A + B)*v = A*v + B*v
+            parts = [matrix_form(ar.mul(x, b), h) for x in a.args]  # type: ignore[arg-type]
+            if None in parts:
+                return None
+            return ar.neg(parts[0]) if a.op is ar.NEG else ar.add(*parts)
         if a in dep and a.op is ar.TRANSPOSE and a.args[0].shape.is_col and b not in dep:
             j = _factor(a.args[0], h, dep)  # (t)'b = b't
             return None if j is None else ar.mul(ar.transpose(b), j)
@@ -78,7 +114,7 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
                 v = ar.mul(v, f)  # type: ignore[assignment]
             j = _factor(first.args[0], h, dep)  # diag(t)*v = t.*v = diag(v)*t
             return None if j is None else ar.mul(la.diag(v), j)
-        return None
+        return _chain_through(factors, h, dep)
     if op in (ar.HAD, ar.EDIV):
         t = args[0] if args[0] in dep else args[1]
         v = args[1] if t is args[0] else args[0]
