@@ -142,3 +142,22 @@ def test_numpy_code_runs_where_matdiff_is_not_installed(tmp_path) -> None:
     run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cases.json")],
                          capture_output=True, text=True, timeout=300)
     assert run.stdout.strip() == "ok", run.stderr[-3000:]
+
+
+def test_generated_code_composes_with_vmap_and_torch_compile() -> None:
+    """A generated gradient is an ordinary function of arrays: jax.vmap, torch.func.vmap
+    and torch.compile take it as it is, and agree with evaluate() per example."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+    d = matdiff.derivative("sum(log(1 + exp(-y.*(X*w))))", wrt="w", shapes={"X": (5, 3), "y": (5,), "w": (3,)})
+    rng = np.random.default_rng(3)
+    X, y, W = rng.standard_normal((5, 3)), np.sign(rng.standard_normal(5)), rng.standard_normal((4, 3))
+    want = np.stack([d.evaluate({"X": X, "y": y, "w": w}) for w in W])
+    fj, ft = d.compile("jax"), d.compile("torch")
+    got = jax.vmap(lambda w: fj(X=jnp.asarray(X), y=jnp.asarray(y), w=w))(jnp.asarray(W))
+    assert np.allclose(np.asarray(got), want, atol=1e-6)
+    tX, ty = torch.tensor(X), torch.tensor(y)
+    assert np.allclose(torch.func.vmap(lambda w: ft(X=tX, y=ty, w=w))(torch.tensor(W)).numpy(), want)
+    compiled = torch.compile(lambda w: ft(X=tX, y=ty, w=w))
+    assert np.allclose(compiled(torch.tensor(W[0])).numpy(), want[0])
