@@ -148,6 +148,15 @@ def check_time() -> None:
         raise TimeLimitError("the computation ran out of its time budget")
 
 
+def dependents(root: Node, x: Node) -> set[Node]:
+    """The nodes of ``root`` whose value depends on ``x`` (``x`` included, if it occurs)."""
+    out: set[Node] = set()
+    for node in root.walk():
+        if node == x or any(a in out for a in node.args):
+            out.add(node)
+    return out
+
+
 def apply(op: Op, args: Sequence[Node], attr: Hashable = None, unifier: Unifier | None = None) -> Node:
     """Build ``op(args)``, its shape given by the op's shape rule."""
     check_time()

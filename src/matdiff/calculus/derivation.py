@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..dims import Shape
-from ..expr import VAR, Node, const, hole, var
+from ..expr import VAR, Node, const, dependents, hole, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
@@ -79,7 +79,7 @@ def _tex_text(s: str) -> str:
 
 def _operand(n: Node) -> str:
     text = to_text(n, share=False, sized=True)
-    return f"({text})" if n.op.name == "add" else text
+    return f"({text})" if n.op is ar.ADD else text
 
 
 def _latex(s: Side) -> str:
@@ -88,14 +88,6 @@ def _latex(s: Side) -> str:
     if isinstance(s, Node):
         return to_latex(s, share=False)
     return " + ".join(rf"{to_latex(g, share=False)} : {to_latex(d, share=False)}" for g, d in s)
-
-
-def _depends(root: Node, x: Node) -> set[Node]:
-    out = {x}
-    for n in root.walk():
-        if any(a in out for a in n.args):
-            out.add(n)
-    return out
 
 
 def is_cut(f: Node, x: Node, through: Node) -> bool:
@@ -115,7 +107,7 @@ def _nonlinear(n: Node, dep: set[Node]) -> bool:
 
 #: (outer, inner) functions read as one: log(softmax(Z)) is log-softmax, whose gradient
 #: in Z is short; the intermediate softmax(Z) is not named.
-FUSED = {("log", "softmax"), ("log", "softmax_dim")}
+FUSED = {(ew.UNARY["log"], la.SOFTMAX), (ew.UNARY["log"], bt.SOFTMAX_DIM)}
 
 
 #: Elementwise ops: a run of them is one elementwise function, named only where it ends.
@@ -125,10 +117,10 @@ ELEMENTWISE = {*ew.UNARY.values(), ew.POWC, ew.EPOW, ar.ADD, ar.NEG, ar.HAD, ar.
 
 def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     """The intermediates to name, lowest first."""
-    dep = _depends(f, x)
+    dep = dependents(f, x) | {x}
     outside = set(f.walk(into=lambda n: n.op is not se.SIGMA))  # never inside a sum's body
     chain = [n for n in f.walk() if n in dep and n in outside and n not in (f, x) and is_cut(f, x, n)]
-    chain = [n for n in chain if not (n.op.name == "transpose" and n.args[0] == x)]
+    chain = [n for n in chain if n != ar.transpose(x)]
     chosen = [n for n in chain if n in named]
     above = {f}
     outermost: Node | None = None
@@ -138,7 +130,7 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
         parent = next((p for p in above if n in p.args), None)
         above.add(n)
         nonlinear_above = nonlinear_above or (parent is not None and _nonlinear(parent, dep))
-        if parent is not None and ((parent.op.name, n.op.name) in FUSED or
+        if parent is not None and ((parent.op, n.op) in FUSED or
                                    (n.op in ELEMENTWISE and parent.op in ELEMENTWISE
                                     and sum(a in dep for a in parent.args) == 1)):
             fused.add(n)  # inside one function: log∘softmax, or a run of elementwise ops
@@ -168,10 +160,12 @@ REARRANGEMENTS = [
 
 def rules_used(lin: Node, h: Node) -> str:
     """The rearrangements that move everything off the direction h in G:lin."""
-    dep = _depends(lin, h)
+    dep = dependents(lin, h)
     found = [rule for n in lin.walk() if n in dep and n != h
              for test, rule in REARRANGEMENTS if test(n, h)]
     return ", ".join(dict.fromkeys(found)) or "the Frobenius product"
+
+
 #: Math tokens (names, numbers, operators) of one step before a chain is split.
 MAX_TOKENS = 40
 TOKEN = re.compile(r"\.\*|\./|\.\^|[Σδ∂·⊗⊙:=+\-*/^']|[^\W\d]\w*|\d+(?:\.\d+)?")

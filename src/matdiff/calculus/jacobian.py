@@ -9,7 +9,7 @@ in the way the map has no such form here and None is returned.
 from __future__ import annotations
 
 from ..dims import Shape
-from ..expr import HOLE, Node, const
+from ..expr import HOLE, Node, const, dependents
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 
@@ -28,18 +28,11 @@ def matrix_form(lin: Node, direction: Node) -> Node | None:
         return substitute(lin, direction, const(1.0))
     if not direction.shape.is_col or lin.shape.is_matrix or lin.shape.row:
         return None
-    depends: set[Node] = set()
-    for node in lin.walk():
-        if node == direction or any(a in depends for a in node.args):
-            depends.add(node)
-    return _factor(lin, direction, depends)
+    return _factor(lin, direction, dependents(lin, direction))
 
 
 def _product(factors: list[Node]) -> Node | None:
-    out: Node | None = None
-    for f in factors:
-        out = f if out is None else ar.mul(out, f)
-    return out
+    return ar.chain_product(factors) if factors else None
 
 
 def _chain_through(factors: list[Node], t: Node, dep: set[Node]) -> Node | None:
@@ -98,20 +91,13 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
         if b in dep and a not in dep:
             j = _factor(b, h, dep)
             return None if j is None else ar.mul(a, j)
-        if a in dep and a.op in (ar.ADD, ar.NEG) and b not in dep:  # (A + B)*v = A*v + B*v
-            parts = [matrix_form(ar.mul(x, b), h) for x in a.args]  # type: ignore[arg-type]
-            if None in parts:
-                return None
-            return ar.neg(parts[0]) if a.op is ar.NEG else ar.add(*parts)
         if a in dep and a.op is ar.TRANSPOSE and a.args[0].shape.is_col and b not in dep:
             j = _factor(a.args[0], h, dep)  # (t)'b = b't
             return None if j is None else ar.mul(ar.transpose(b), j)
         factors = ar.chain_factors(n)
         first, rest = factors[0], factors[1:]
         if first.op is la.DIAG and first.shape.is_matrix and not any(f in dep for f in rest):
-            v = rest[0]
-            for f in rest[1:]:
-                v = ar.mul(v, f)  # type: ignore[assignment]
+            v = ar.chain_product(rest)
             j = _factor(first.args[0], h, dep)  # diag(t)*v = t.*v = diag(v)*t
             return None if j is None else ar.mul(la.diag(v), j)
         return _chain_through(factors, h, dep)

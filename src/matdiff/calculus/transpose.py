@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from ..ops.arithmetic import add
 from ..ops.series import SIGMA, sigma
-from ..expr import Node
+from ..expr import Node, dependents
 
 
 def transpose(lin: Node, direction: Node, cotangent: Node) -> Node | None:
     """The adjoint of ``dX ↦ lin`` applied to ``cotangent``; None if zero."""
     order = list(lin.walk())
-    depends: set[Node] = set()
-    for node in order:
-        if node == direction or any(a in depends for a in node.args):
-            depends.add(node)
+    depends = dependents(lin, direction)
     cots: dict[Node, Node | None] = {lin: cotangent}
     for node in reversed(order):
         c = cots.get(node)

@@ -449,6 +449,14 @@ def chain_factors(n: Node) -> list[Node]:
     return out
 
 
+def chain_product(factors: Sequence[Node]) -> Node:
+    """The product A*B*C… of a nonempty chain, left to right (the inverse of chain_factors)."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = mul(out, f)  # type: ignore[assignment]
+    return out
+
+
 def inner(a: Maybe, b: Maybe) -> Maybe:
     """The Frobenius product a:b = sum(a.*b), written a'*b for column vectors."""
     if a is None or b is None:

@@ -14,10 +14,6 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 
 
-def _row_of(v: Node) -> bool:
-    return v.shape.row
-
-
 def expand_outward(n: Node) -> Node | None:
     """expand(v)' = expand(v'), expand(u) + expand(v) = expand(u + v),
     expand(u).*expand(v) = expand(u.*v) when u and v expand the same way.
@@ -37,7 +33,7 @@ def reduce_expanded(n: Node) -> Node | None:
     if n.op is not bt.SUM_DIM or n.args[0].op is not ar.HAD:
         return None
     for e, m in (n.args[0].args, n.args[0].args[::-1]):
-        if e.op is bt.EXPAND and _row_of(e.args[0]) == (n.attr == 1):
+        if e.op is bt.EXPAND and e.args[0].shape.row == (n.attr == 1):
             v = e.args[0]
             return ar.had(ar.transpose(v) if v.shape.row else v, bt.reduce_sum(m, n.attr))
     return None
@@ -84,7 +80,7 @@ def _negated_expansion(m: Node) -> Node | None:
 
 
 def sum_of_sums(n: Node) -> Node | None:
-    """sum(sum(X, d)) = sum(X), mean(X, d) summed likewise scaled."""
+    """sum(sum(X, d)) = sum(X). Not ``sum(mean(X, d))``."""
     if n.op is ar.SUM and n.args[0].op is bt.SUM_DIM:
         return ar.sum_(n.args[0].args[0])
     return None

@@ -67,14 +67,6 @@ def canonical_factors(n: Node) -> Node | None:
     return None
 
 
-def product(factors: list[Node]) -> Node:
-    """The matrix product of a chain of factors, left to right."""
-    out = factors[0]
-    for f in factors[1:]:
-        out = ar.mul(out, f)  # type: ignore[assignment]
-    return out
-
-
 def _rotation_key(n: Node) -> Key:
     """In a trace a transposed leaf leads: tr(X'*X), as textbooks write it."""
     k = key(n)
@@ -95,7 +87,7 @@ def trace_rotation(n: Node) -> Node | None:
     if not all(g.shape.is_matrix for g in f):
         return None
     best = min(range(len(f)), key=lambda i: tuple(_rotation_key(g) for g in f[i:] + f[:i]))
-    return None if best == 0 else la.trace(product(f[best:] + f[:best]))
+    return None if best == 0 else la.trace(ar.chain_product(f[best:] + f[:best]))
 
 
 def scalar_transpose(n: Node) -> Node | None:
@@ -105,5 +97,5 @@ def scalar_transpose(n: Node) -> Node | None:
         return None
     f = ar.chain_factors(n)
     flipped = [ar.transpose(g) for g in reversed(f)]
-    other = product(flipped)  # type: ignore[arg-type]
+    other = ar.chain_product(flipped)  # type: ignore[arg-type]
     return other if key(other) < key(n) else None

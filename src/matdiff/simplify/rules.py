@@ -193,7 +193,7 @@ def _group(n: Node) -> Node | None:
     return None
 
 
-_product = od.product
+_product = ar.chain_product
 
 
 def _sum(terms: list[tuple[float, Node]]) -> Node:
