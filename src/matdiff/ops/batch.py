@@ -21,11 +21,12 @@ from .arithmetic import (FILL, Maybe, _jvp_linear, div, eye, fill, had, mul, reg
 from .linalg import LSE, SOFTMAX, kron
 
 
-def _check_dim(d: object, what: str) -> int:
-    if d not in (1, 2):
-        raise ShapeError(f"{what}(X, d) takes d = 1 (down the rows: one value per column) "
-                         f"or d = 2 (along the columns: one value per row), got {d}")
-    return int(d)  # type: ignore[call-overload]
+def check_dim(d: float | None, what: str, shown: object) -> int:
+    """MATLAB's dimension d of ``what(X, d)``: 1 or 2, else a ShapeError naming ``shown``."""
+    if d not in (1.0, 2.0):
+        raise ShapeError(f"{what}(X, d) takes d = 1 (one value per column) or d = 2 "
+                         f"(one value per row), got {shown}")
+    return int(d)
 
 
 def _expand_shape(shapes: Sequence[Shape], attr: Shape, u: Unifier) -> Shape:

@@ -544,11 +544,7 @@ class _Builder:
         """sum(X, d), mean(X), mean(X, d), softmax(X, d), logsumexp(X, d)."""
         d = 0
         if len(args) == 2:
-            value = const_value(args[1])
-            if value not in (1.0, 2.0):
-                raise ShapeError(f"{name}(X, d) takes d = 1 (one value per column) or d = 2 "
-                                 f"(one value per row), got {args[1]}")
-            d = int(cast(float, value))
+            d = bt.check_dim(const_value(args[1]), name, args[1])
         elif args[0].shape.is_scalar:
             raise ShapeError(f"{name} expects a vector or a matrix, got a scalar")
         return cast(Node, bt.BY_DIM[name](args[0], d))
