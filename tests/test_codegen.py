@@ -298,7 +298,19 @@ def test_factors_that_print_alike_stay_apart() -> None:
     want = 7.0 * np.einsum("pm,qn->pqmn", np.eye(2), np.eye(2))
     assert np.allclose(d.evaluate({"X": x}), want)
     assert np.allclose(d.compile()(X=x), want)
-    assert "vector(1, 4)" in str(d)
+    assert str(d) == "∂F[p,q]/∂X[m,n] = 7·δ[p,m]·δ[q,n]"
+
+
+def test_index_factors_hold_nodes_and_look_alikes_print_with_sizes() -> None:
+    """Factors are typed (they hold nodes); names are given when printing: two nodes
+    that print alike both print with their sizes."""
+    from matdiff.calculus.index import IndexForm
+    from matdiff.indexing import Term, delta, tensor
+    three, four = (matdiff.parse(f"sum(vector(1, {n}))") for n in (3, 4))
+    terms = [Term(1.0, [delta("p", "m"), tensor(three)]), Term(1.0, [delta("p", "m"), tensor(four)])]
+    form = IndexForm("F", ("p",), "x", (("m",),), terms)
+    assert str(form) == "∂F[p]/∂x[m] = δ[p,m]·sum(vector(1, 3)) + δ[p,m]·sum(vector(1, 4))"
+    assert form.latex().count(r"\texttt") == 2
 
 
 @pytest.mark.parametrize("wrt", ["A", "X"])

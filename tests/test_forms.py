@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import matdiff
-from matdiff.indexing import DELTA, Terms
+from matdiff.indexing import DELTA, TENSOR, Terms
 from numeric import draw
 
 CASES = [
@@ -55,17 +55,17 @@ def test_kron_form_is_the_tensor(expr: str, wrt: str, order: int, shapes: dict, 
 
 
 def _evaluate_terms(terms: Terms, values: dict, sizes: dict[str, int]) -> dict[str, np.ndarray]:
-    """Each term as an einsum over its factors' arrays (opaque factors evaluated from text)."""
+    """Each term as an einsum over its factors' arrays (each factor's node evaluated)."""
     out = []
     for t in terms:
         arrays, subs = [], []
         for f in t.factors:
-            if f.name == DELTA:
+            if f.kind == DELTA:
                 arrays.append(np.eye(sizes.get(f.indices[0]) or sizes[f.indices[1]]))
-            elif "{0}" in f.name or f.name.startswith("D"):
+            elif f.kind != TENSOR or f.node is None:
                 pytest.skip("Iverson brackets and Fréchet tensors are not evaluated here")
             else:
-                arrays.append(np.asarray(matdiff.evaluate(f.name, values)))
+                arrays.append(np.asarray(matdiff.evaluate(f.node, values)))
             subs.append("".join(f.indices))
             for i, n in zip(f.indices, arrays[-1].shape):
                 sizes.setdefault(i, n)
@@ -79,8 +79,7 @@ def test_index_form_is_the_tensor(expr: str, wrt: str, order: int, shapes: dict,
     form = d.index()
     values = draw(shapes, domains, np.random.default_rng(4))
     tensor = d.evaluate(values)
-    lhs = form.lhs
-    free = [i for part in lhs.replace("]", "[").split("[")[1::2] for i in part.split(",")]
+    free = list(form.axes)
     sizes = dict(zip(free, tensor.shape))
     total = np.zeros(tensor.shape)
     for coef, arrays, subs in _evaluate_terms(form.terms, values, sizes):

@@ -18,7 +18,7 @@ from .evaluate import as_array, context, run
 from .expr import Node, const, var
 from .ops.arithmetic import fill, inner, mul
 from .ops.series import free_integers
-from .render.text import to_text
+from .render.text import describe_shape, to_text
 from .simplify import simplify
 from .syntax import parse as _parse
 from .syntax import parse_named as _parse_named
@@ -227,12 +227,11 @@ class Derivative(_Derivative):
                       holes), True
 
     def _terms(self) -> list[TensorTerm] | None:
-        named: dict[str, Node] = {}
         try:
-            form = self.index(named)
+            form = self.index()
         except LimitError:
             return None
-        return tensor_terms(form.terms, form.axes, named)
+        return tensor_terms(form.terms, form.axes)
 
     def compile(self, backend: str = "numpy", directional: bool = False,
                 structured: bool = False) -> Callable[..., Any]:
@@ -256,9 +255,10 @@ class Derivative(_Derivative):
             return tensor_from_jvp(jvp, args, shape, len(self.directions))
         return tensor
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, share: bool = True) -> dict[str, Any]:
         """Every form of the derivative, as JSON-ready data (for a derivative of more than
-        LARGE parts only the text and LaTeX, the rest being too long to read)."""
+        LARGE parts only the text and LaTeX, the rest being too long to read); ``share``:
+        name shared subexpressions (``where T1 = …``)."""
         large = self.size > LARGE
         too_large = f"too large to show ({self.size:,} parts)"
 
@@ -269,7 +269,8 @@ class Derivative(_Derivative):
                 return f"too large to show: {e}"
         k = None if large else self.kron()
         steps = shown(lambda: self.explain().steps)
-        return {"text": str(self), "latex": self.latex(), "mathml": self.mathml(),
+        return {"text": self.text(share), "latex": self.latex(share), "mathml": self.mathml(share),
+                "shape": describe_shape(self.expr.shape, self.wrt.shape, self.order),
                 "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
                 "kron_layout": None if k is None else k.layout,
                 "explain": _as_list(steps if isinstance(steps, str) else [s.text() for s in steps]),
@@ -283,4 +284,5 @@ class Derivative(_Derivative):
     kron = guarded(_Derivative.kron)
     explain = guarded(_Derivative.explain)
     latex = guarded(_Derivative.latex)
+    text = guarded(_Derivative.text)
     mathml = guarded(_Derivative.mathml)

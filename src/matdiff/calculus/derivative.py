@@ -29,7 +29,8 @@ from ..ops import linalg as la
 from ..ops.abstract import ABSTRACT
 from .derivation import derivation, hessian_steps
 from .explain import Explanation, explain
-from .index import OUT, WRT, IndexForm, index_latex, lower
+from ..render.index import index_latex
+from .index import OUT, WRT, IndexForm, lower
 from .kron import KronForm, kron_matrix, kron_vec
 from .jacobian import matrix_form, substitute
 from .linearize import linearize
@@ -152,6 +153,11 @@ class Derivative:
     def __str__(self) -> str:
         """Matrix notation in the input language (parses back); a tensor without a matrix
         form (matrix by matrix, higher orders) is shown in index form."""
+        return self.text()
+
+    def text(self, share: bool = True) -> str:
+        """``str()``; ``share=False`` writes shared subexpressions out instead of naming
+        them ``where T1 = …`` (the user's own ``where`` names are kept)."""
         if self.form is None:
             return "0"
         if self.matrix is None:
@@ -159,18 +165,19 @@ class Derivative:
                 return str(self.index())
             except LimitError as e:
                 return f"(a tensor too large to print in index form: {e}; use evaluate())"
-        text = to_text(self.matrix, names=self.names)
+        text = to_text(self.matrix, share=share, names=self.names)
         if self._reads_back(self.matrix, text):
             return text
-        return to_text(self.matrix, sized=True, names=self.names)
+        return to_text(self.matrix, share=share, sized=True, names=self.names)
 
     @property
     def size(self) -> int:
         """Distinct nodes in the derivative's expression."""
         return 0 if self.form is None else sum(1 for _ in self.form.walk())
 
-    def latex(self) -> str:
-        r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form."""
+    def latex(self, share: bool = True) -> str:
+        r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form; the
+        same names as the text (``share=False``: none but the user's)."""
         x = self.wrt.attr
         f = "f" if self.expr.shape.is_scalar else "F"
         top = "" if self.order == 1 else f"^{{{self.order}}}"
@@ -179,15 +186,15 @@ class Derivative:
         if self.form is None:
             return f"{lhs} = 0"
         if self.matrix is not None:
-            return f"{lhs} = {to_latex(self.matrix)}"
+            return f"{lhs} = {to_latex(self.matrix, share=share, names=self.names)}"
         try:
             return index_latex(self.index())
         except LimitError:
             return rf"{lhs} = \text{{(a tensor too large to print)}}"
 
-    def mathml(self) -> str:
+    def mathml(self, share: bool = True) -> str:
         """MathML (for the web page), converted from ``latex()``."""
-        return latex2mathml.converter.convert(self.latex())
+        return latex2mathml.converter.convert(self.latex(share))
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
@@ -242,20 +249,16 @@ class Derivative:
         except LimitError:
             return None
 
-    def index(self, named: dict[str, Node] | None = None) -> IndexForm:
-        """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]`` (``named`` receives
-        the subexpression behind each named factor)."""
+    def index(self) -> IndexForm:
+        """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]`` (``str()`` for text,
+        ``.latex()`` for LaTeX; its terms are typed factors holding nodes)."""
         x, rank = str(self.wrt.attr), self.wrt.shape.rank
         sets = [WRT[k][:rank] for k in range(self.order)]
         scalar = self.expr.shape.is_scalar
         out = sets[0] if scalar else OUT[:self.expr.shape.rank]
         holes = dict(zip(self.directions, sets[1:] if scalar else sets))
-        f = "f" if scalar else f"F[{','.join(OUT[:self.expr.shape.rank])}]"
-        power = "" if self.order == 1 else "²³⁴⁵⁶"[self.order - 2]
-        bottom = "".join(f"∂{x}" + (f"[{','.join(s)}]" if s else "") for s in sets)
-        terms = [] if self.form is None else lower(self.form, out, holes, named)
-        axes = (() if scalar else out) + tuple(i for s in sets for i in s)
-        return IndexForm(f"∂{power}{f}/{bottom}", terms, axes)
+        terms = [] if self.form is None else lower(self.form, out, holes)
+        return IndexForm("f" if scalar else "F", () if scalar else out, x, tuple(sets), terms)
 
     @staticmethod
     def _reads_back(shown: Node, text: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..expr import HOLE, Node, format_number
-from ..indexing import DELTA, Terms
+from ..indexing import DELTA, TENSOR, Terms
 from .backends import Backend
 
 LETTERS = string.ascii_letters
@@ -42,7 +42,7 @@ class TensorTerm:
         return "".join(c for c in self.unique if c in have)
 
 
-def tensor_terms(terms: Terms, axes: Sequence[str], named: dict[str, Node]) -> list[TensorTerm] | None:
+def tensor_terms(terms: Terms, axes: Sequence[str]) -> list[TensorTerm] | None:
     """The index form as einsum terms; None when a factor is not a plain subexpression
     (an Iverson bracket, a Fréchet-derivative tensor…) or indices run out."""
     out: list[TensorTerm] = []
@@ -55,11 +55,11 @@ def tensor_terms(terms: Terms, axes: Sequence[str], named: dict[str, Node]) -> l
             return a
         dense = []
         for f in term.factors:
-            if f.name == DELTA:
+            if f.kind == DELTA:
                 if not all(i in parent for i in f.indices):
                     return None
                 parent[find(f.indices[1])] = find(f.indices[0])
-            elif f.name in named and not any(n.op is HOLE for n in named[f.name].walk()):
+            elif f.kind == TENSOR and f.node is not None and not any(n.op is HOLE for n in f.node.walk()):
                 dense.append(f)
             else:
                 return None
@@ -76,7 +76,7 @@ def tensor_terms(terms: Terms, axes: Sequence[str], named: dict[str, Node]) -> l
             letter[a] = letter[find(a)]
         out.append(TensorTerm(term.coef, "".join(letter[a] for a in axes),
                               tuple("".join(letter[i] for i in f.indices) for f in dense),
-                              tuple(named[f.name] for f in dense)))
+                              tuple(f.node for f in dense if f.node is not None)))
     return out
 
 

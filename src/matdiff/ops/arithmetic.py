@@ -12,7 +12,7 @@ import numpy as np
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
 from ..expr import ATOM, MUL, Node, Op, apply, const, const_value
-from ..indexing import DELTA, IndexContext, Terms, rows_cols, scaled, single, summed, times
+from ..indexing import IndexContext, Terms, delta, rows_cols, scaled, single, summed, tensor, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
                        tex_product)
@@ -130,15 +130,13 @@ def _index_sum(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 def _index_div(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     b = node.args[1]
-    scale_by = ctx.register("1/" + ctx.name(b), div(const(1.0), b))  # type: ignore[arg-type]
-    return times(ctx.lower(node.args[0], idx), single(scale_by))
+    return times(ctx.lower(node.args[0], idx), single(tensor(div(const(1.0), b))))  # type: ignore[arg-type]
 
 
 def _index_ediv(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     b = node.args[1]
     recip = ediv(fill(const(1.0), b.shape), b)
-    return times(ctx.lower(node.args[0], idx),
-                 single(ctx.register(f"(1./{ctx.name(b)})", recip), idx))  # type: ignore[arg-type]
+    return times(ctx.lower(node.args[0], idx), single(tensor(recip, idx)))  # type: ignore[arg-type]
 
 
 # --- Kronecker forms: vec(node) = K vec(dX) ------------------------------------
@@ -288,7 +286,7 @@ FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill
           implicit=True)
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
          "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM),
-         index=lambda n, i, c: single(DELTA, i))
+         index=lambda n, i, c: single(delta(*i)))
 
 
 # --- constructors (None is zero) -------------------------------------------

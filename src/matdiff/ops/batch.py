@@ -15,7 +15,7 @@ from scipy import special
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import ShapeError
 from ..expr import ATOM, HOLE, MUL, VAR, Node, Op, apply, const, var
-from ..indexing import IndexContext, Terms, single, summed, times
+from ..indexing import IndexContext, Terms, single, summed, tensor, times
 from .arithmetic import (FILL, Maybe, _jvp_linear, div, eye, fill, had, mul, register, scale,
                          sub, sum_, transpose)
 from .linalg import LSE, SOFTMAX, kron
@@ -182,8 +182,7 @@ def _index_mean(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
         total, n = summed(ctx.lower(x, ks), ks), size_product(x)
     else:
         total, n = _index_reduce(node, idx, ctx), count(x, node.attr - 1)
-    recip = div(const(1.0), n)
-    return times(total, single(ctx.register(f"1/{ctx.name(n)}", recip)))  # type: ignore[arg-type]
+    return times(total, single(tensor(div(const(1.0), n))))  # type: ignore[arg-type]
 
 
 def _ones(n: object, row: bool = False) -> Node:

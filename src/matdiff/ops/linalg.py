@@ -17,7 +17,8 @@ from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had,
 from .elementwise import sign, unary
 from .lowering import lift, logical_axes
 from ..expr import POSTFIX
-from ..indexing import DELTA, IndexContext, Term, Terms, rows_cols, single, summed, times
+from ..indexing import (IndexContext, Term, Terms, delta, kron_bracket, rows_cols, single, summed, times,
+                        vec_bracket)
 from .notation import call, paren_tex, tex_call, tex_product, tex_wrap
 
 
@@ -245,7 +246,7 @@ def _index_trace(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 def _index_diag(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     if node.shape.is_matrix:
-        return times(ctx.lower(node.args[0], idx[:1]), single(DELTA, idx))
+        return times(ctx.lower(node.args[0], idx[:1]), single(delta(*idx)))
     return ctx.lower(node.args[0], (idx[0], idx[0]))
 
 
@@ -255,7 +256,7 @@ def _index_vec(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     if x.shape.is_vector:
         return ctx.lower(x, idx)
     a, b = ctx.fresh(), ctx.fresh()
-    where = single(f"[{{0}}={{1}}+{x.shape.dims[0]}·{{2}}]", (idx[0], a, b))
+    where = single(vec_bracket(idx[0], a, b, x.shape.dims[0]))
     return summed(times(where, ctx.lower(x, (a, b))), [a, b])
 
 
@@ -273,7 +274,7 @@ def _index_kron(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
         target = out[axis]
         if has_a and has_b:
             pa, pb = ctx.fresh(), ctx.fresh()
-            result = times(result, single(f"[{{0}}={{1}}·{size[axis]}+{{2}}]", (str(target), pa, pb)))
+            result = times(result, single(kron_bracket(str(target), pa, pb, size[axis])))
             sums += [pa, pb]
             index_a.append(pa)
             index_b.append(pb)

@@ -19,7 +19,7 @@ import scipy.linalg
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
 from ..expr import ATOM, POWER, POSTFIX, Node, Op, apply, square
-from ..indexing import IndexContext, Terms, single, summed, times
+from ..indexing import IndexContext, Terms, frechet, single, summed, tensor, times
 from .arithmetic import Maybe, add, eye, mul, transpose
 from .linalg import inv
 from .notation import call, paren, paren_tex
@@ -139,12 +139,12 @@ def _index_matfun(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     """Dᵏf(X)[E1…Ek][i,j] = Σ Dᵏf(X)[i,j,a1,b1,…] E1[a1,b1]…, the derivative as a tensor."""
     name, k = node.attr
     if k == 0:
-        return single(ctx.name(node), idx)
+        return single(tensor(node, idx))
     pairs = [(ctx.fresh(), ctx.fresh()) for _ in range(k)]
-    tensor = single(f"D{name}({ctx.name(node.args[0])})", idx + tuple(i for p in pairs for i in p))
+    entries = single(frechet(name, node.args[0], idx + tuple(i for p in pairs for i in p)))
     for e, p in zip(node.args[1:], pairs):
-        tensor = times(tensor, ctx.lower(e, p))
-    return summed(tensor, [i for p in pairs for i in p])
+        entries = times(entries, ctx.lower(e, p))
+    return summed(entries, [i for p in pairs for i in p])
 
 
 MATFUN = Op("matfun", _matfun_shape, _jvp_matfun, _vjp_matfun, _lower_matfun, _matfun_syntax,

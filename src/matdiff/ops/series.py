@@ -15,7 +15,7 @@ import numpy as np
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
 from ..expr import ATOM, POSTFIX, POWER, Node, Op, apply, square
-from ..indexing import IndexContext, Terms, single, times
+from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
 from .arithmetic import Maybe, _jvp_linear, mul, register, scale
 from .matfun import matpow
@@ -75,7 +75,7 @@ def _sigma_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]
 
 def _sigma_index(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     j, lo, hi = node.attr
-    return times(single(f"Σ_{j}={lo}..{hi}"), ctx.lower(node.args[0], idx))
+    return times(single(index_range(j, lo, hi)), ctx.lower(node.args[0], idx))
 
 
 def _sigma_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
@@ -160,7 +160,7 @@ ELEM = Op("elem", _elem_shape, _jvp_linear,
           lambda n, i, c: scale(c, unit(n.attr, n.args[0].shape)), _elem_lower,
           lambda n, a: (f"{paren(a[0], POSTFIX)}[{n.attr}]", POSTFIX), "p[k]: entry k (from 0)",
           latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}_{{{n.attr}}}", POSTFIX),
-          index=lambda n, i, c: single(f"{c.name(n.args[0])}[{n.attr}]"))
+          index=lambda n, i, c: single(entry(n.args[0], n.attr)))
 UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
           lambda n, a: (f"unit({n.attr[0]}, {n.shape.dims[0]})", ATOM),
           "the k-th unit vector (the transpose of taking entry k)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Mapping
 
+from ..dims import Shape
 from ..expr import ATOM, CONST, HOLE, PRINTERS, VAR, Node, Op, Syntax
 from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
 from ..ops.notation import tex_call
@@ -55,8 +56,23 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
            name: Callable[[int], str] = lambda k: f"T{k}",
            where: Callable[[str, list[tuple[str, str]]], str] = _where,
            names: Mapping[str, Node] | None = None) -> str:
-    """Print bottom-up with each node's syntax from ``pick``; name shared subexpressions,
-    and every occurrence of a value the user named (``names``: ``where Z = …``)."""
+    """Print bottom-up with each node's syntax from ``pick``; name the shared
+    subexpressions that ``shared`` picks (the same ones, with the same numbers, in every
+    notation), and every occurrence of a value the user named (``names``: ``where Z = …``)."""
+    return _render(root, pick, shared(root, names) if share else set(), name, where, names)[0]
+
+
+def shared(root: Node, names: Mapping[str, Node] | None = None) -> set[Node]:
+    """The subexpressions worth a name: used more than once, not trivial, and longer than
+    SHORT characters in the input language (a name saves reading them twice)."""
+    return _render(root, lambda n: n.op.syntax, None, lambda k: f"T{k}", _where, names)[1]
+
+
+def _render(root: Node, pick: Callable[[Node], Syntax], chosen: set[Node] | None,
+            name: Callable[[int], str], where: Callable[[str, list[tuple[str, str]]], str],
+            names: Mapping[str, Node] | None) -> tuple[str, set[Node]]:
+    """Print ``root``, naming the nodes in ``chosen`` (None: choose by length, as
+    ``shared`` does); returns the text and the nodes named."""
     order = list(root.walk())
     parents: Counter[Node] = Counter(a for n in order for a in n.args)
     own = {v: k for k, v in (names or {}).items() if not _trivial(v)}
@@ -64,6 +80,7 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
     bindings: list[tuple[str, str]] = []
     printed: dict[Node, tuple[str, int]] = {}
     bare: dict[Node, tuple[str, int]] = {}
+    named = chosen if chosen is not None else set()
     k = 0
     for node in order:
         syntax = pick(node)
@@ -73,17 +90,19 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
             bindings.append((own[node], text[0]))
             printed[node] = (own[node], ATOM)
             continue
-        if share and node is not root and parents[node] > 1 and not _trivial(node) \
-                and not node.op.implicit \
-                and len(text[0]) > SHORT:
+        if node in named if chosen is not None else (
+                node is not root and parents[node] > 1 and not _trivial(node)
+                and not node.op.implicit and len(text[0]) > SHORT):
             k += 1
             while name(k) in taken or f"T{k}" in taken:
                 k += 1
             bindings.append((name(k), text[0]))
             text = (name(k), ATOM)
+            if chosen is None:
+                named.add(node)
         printed[node] = text
     out = printed[root][0]
-    return where(out, bindings) if bindings else out
+    return (where(out, bindings) if bindings else out), named
 
 
 def to_text(root: Node, share: bool = True, sized: bool = False,
@@ -104,11 +123,26 @@ def _latex_of(op: Op) -> Syntax:
     return op.latex or tex_call(rf"\operatorname{{{op.name}}}")
 
 
-def to_latex(root: Node, share: bool = True) -> str:
-    r"""The expression as LaTeX (``X^{\top}``, ``\odot``, ``\operatorname{tr}``…)."""
+def to_latex(root: Node, share: bool = True, names: Mapping[str, Node] | None = None) -> str:
+    r"""The expression as LaTeX (``X^{\top}``, ``\odot``, ``\operatorname{tr}``…), with the
+    names the text form gives (``T1`` there is ``T_{1}`` here)."""
     return render(root, lambda n: _latex_of(n.op), share, name=lambda k: f"T_{{{k}}}",
                   where=lambda out, b: out + r",\quad\text{where }" +
-                  r",\ ".join(f"{n} = {t}" for n, t in b))
+                  r",\ ".join(f"{n} = {t}" for n, t in b), names=names)
 
 
 PRINTERS["text"] = to_text
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def describe_shape(out: Shape, wrt: Shape, order: int) -> str:
+    """The layout S_out + S_in × order in words: ``(3×2)×(3×3), a 4th-order tensor``."""
+    parts = ["×".join(str(d) for d in s.dims) for s in [out] + [wrt] * order if not s.is_scalar]
+    rank = len(out.dims) + order * len(wrt.dims)
+    kind = {0: "a scalar", 1: "a vector", 2: "a matrix"}.get(rank, f"a {_ordinal(rank)}-order tensor")
+    if not parts:
+        return kind
+    return ("×".join(f"({p})" if "×" in p else p for p in parts) if len(parts) > 1 else parts[0]) + ", " + kind

@@ -7,7 +7,7 @@ expression or removes an op.
 """
 from __future__ import annotations
 
-from ..expr import Node, apply
+from ..expr import Node, apply, const
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
@@ -76,6 +76,17 @@ def _negated_expansion(m: Node) -> Node | None:
         return m.args[0].args[0]
     if m.op in (ar.FILL, bt.EXPAND) and m.args[0].op is ar.NEG:
         return m.args[0].args[0]
+    return None
+
+
+def sum_of_fill(n: Node) -> Node | None:
+    """sum(matrix(c, m, n)) = c·m·n where the sizes are numbers. Not ``sum(matrix(c))``
+    of symbolic size (its count has no name)."""
+    if n.op is ar.SUM and n.args[0].op is ar.FILL and all(d.is_const for d in n.args[0].shape.dims):
+        size = 1
+        for d in n.args[0].shape.dims:
+            size *= int(d.coef)
+        return ar.scale(const(float(size)), n.args[0].args[0])
     return None
 
 

@@ -484,6 +484,7 @@ RULES: list[Rule] = [
     Rule("softmax", "exp(x - logsumexp(x)) = softmax(x), exp(X - logsumexp(X, d)) = softmax(X, d)",
          bt.softmax_of),
     Rule("sum-of-sums", "sum(sum(X, d)) = sum(X)", bt.sum_of_sums),
+    Rule("sum-of-fill", "sum(matrix(c, m, n)) = c*m*n for numeric sizes", bt.sum_of_fill),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
 ]

@@ -16,12 +16,14 @@ _SIZE_NAME = re.compile(r"[A-Za-z_]\w*(\(\w+\))?")
 
 
 def shape_from_text(text: str) -> tuple[int | str, ...]:
-    """'3x4' → (3, 4), 'n' → ('n',), 'scalar' or '' → ()."""
+    """'3x4' or '3×4' → (3, 4), 'n' → ('n',), 'mxn' → ('m', 'n'), 'scalar' or '' → ()."""
     text = text.strip()
-    parts = [] if text in ("", "scalar") else [p.strip() for p in text.split("x")]
+    parts = [] if text in ("", "scalar") else [p.strip() for p in text.replace("×", "x").split("x")]
     for p in parts:
         if p.isdigit() and not (p.isascii() and len(p) <= 10 and 1 <= int(p) <= MAX_SIZE):
             raise ShapeError(f"the size {p[:20]!r} is not a whole number from 1 to {MAX_SIZE:,}")
+        if len(parts) > 2 or not (p.isdigit() or _SIZE_NAME.fullmatch(p)):
+            raise ShapeError(f"the shape {text[:40]!r} is not a shape: write 3x4, 3, n, mxn or scalar")
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 

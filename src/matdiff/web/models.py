@@ -37,6 +37,7 @@ class DerivativeQuery(Query):
     wrt: str = Field(max_length=100, examples=["W"])
     order: int = Field(default=1, ge=1, le=4)
     check: bool = True
+    share: bool = Field(default=True, description="name common subexpressions (where T1 = …)")
     functions: dict[str, str] = Field(default_factory=dict, max_length=20,
                                       description="an unknown scalar function and the name of its "
                                                   "gradient: {'g': 'G'} for g(X^2) → G*X' + X'*G")
@@ -53,6 +54,7 @@ class Variable(BaseModel):
 
 class DerivativeResult(BaseModel):
     text: str
+    shape: str
     latex: str
     mathml: str
     index: str

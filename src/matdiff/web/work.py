@@ -53,7 +53,7 @@ def derivative(query: dict[str, Any]) -> dict[str, Any]:
             report = str(check(d, max_entries=CHECK_ENTRIES))
         except MatdiffError as e:
             report = f"not checked: {e}"
-    return DerivativeResult(**d.to_dict(), check=report, variables=_variables(d.expr)).model_dump()
+    return DerivativeResult(**d.to_dict(q.share), check=report, variables=_variables(d.expr)).model_dump()
 
 
 TASKS = {"variables": variables, "derivative": derivative}
