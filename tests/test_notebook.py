@@ -1,9 +1,11 @@
 """The example notebook runs top to bottom, and a derivative displays as math."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 import matdiff
@@ -23,3 +25,30 @@ def test_rich_display() -> None:
     d = matdiff.derivative("x'*A*x", wrt="x")
     assert d._repr_latex_().startswith("$$\\frac")
     assert "<math" in d._repr_html_() and "(A + A&#x27;)*x" in d._repr_html_()
+
+
+def test_an_explanation_displays_as_math_not_as_a_dump() -> None:
+    e = matdiff.derivative("norm2(X'*W)^2", wrt="W").explain()
+    assert not repr(e).startswith("Explanation(steps=")
+    latex = e._repr_latex_()
+    assert latex.startswith("$$\\begin{aligned}")
+    assert "∂" not in latex.replace("\\text{", "\n").split("\n")[0], "∂ outside \\text is written \\partial"
+    assert r"\frac{\partial f}{\partial W}" in latex
+
+
+def test_order_two_index_forms_in_latex_use_partial_powers() -> None:
+    latex = matdiff.derivative("tr(X*A*X'*B)", wrt="X", order=2).latex()
+    assert latex.startswith(r"\frac{\partial^{2} f}{\partial X_{mn} \partial X_{rs}}")
+    assert "²" not in latex
+
+
+@pytest.mark.parametrize("expr, wrt", [("sum(exp(A*x).*exp(A*x)) + log(sum(exp(A*x)))", "x"),
+                                       ("sum(tanh(A*x + b).^2)", "x"),
+                                       ("logdet(X'*X) + det(X'*X)", "X")])
+def test_text_and_latex_name_the_same_subexpressions(expr: str, wrt: str) -> None:
+    d = matdiff.derivative(expr, wrt=wrt)
+    text, latex = str(d), d.latex()
+    text_names = set(re.findall(r"\bT(\d+)\b", text))
+    latex_names = set(re.findall(r"T_\{(\d+)\}", latex))
+    assert text_names == latex_names
+    assert "where" not in d.text(share=False) and "where" not in d.latex(share=False)

@@ -200,7 +200,10 @@ def _const_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int
 SUM, NEG, PROD, MUL, POWER, POSTFIX, ATOM = 10, 15, 20, 21, 40, 50, 60
 
 def latex_name(name: str) -> str:
-    r"""x, U1 → U_{1}, G_X → G_{X}, alpha → \mathit{alpha}."""
+    r"""x, U1 → U_{1}, G_X → G_{X}, alpha → \mathit{alpha}, ∂f/∂X → \frac{\partial f}{\partial X}."""
+    partial = re.fullmatch(r"∂(\w+)/∂(\w+)", name)
+    if partial:
+        return rf"\frac{{\partial {latex_name(partial.group(1))}}}{{\partial {latex_name(partial.group(2))}}}"
     m = re.fullmatch(r"([A-Za-z])_?([A-Za-z0-9]+)", name)
     if len(name) == 1:
         return name

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..dims import Shape
-from ..expr import VAR, Node, const, dependents, hole, var
+from ..expr import VAR, Node, const, dependents, hole, latex_name, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
@@ -35,8 +35,17 @@ from .jacobian import substitute
 from .linearize import linearize
 from .transpose import transpose
 
-#: A side of a chain: an expression, or a sum of Frobenius products G:D.
-Side = Node | tuple[tuple[Node, Node], ...] | str
+@dataclass(frozen=True)
+class Shown:
+    """A side of a chain that is notation, not an expression (``dvec(F)/dvec(X)``, an
+    index form): its text and its LaTeX."""
+
+    text: str
+    latex: str
+
+
+#: A side of a chain: an expression, a sum of Frobenius products G:D, or notation.
+Side = Node | tuple[tuple[Node, Node], ...] | Shown
 
 
 @dataclass(frozen=True)
@@ -66,8 +75,8 @@ class Link:
 
 
 def _text(s: Side) -> str:
-    if isinstance(s, str):
-        return s
+    if isinstance(s, Shown):
+        return s.text
     if isinstance(s, Node):
         return to_text(s, share=False, sized=True)
     return " + ".join(f"{_operand(g)}:{_operand(d)}" for g, d in s).replace("+ -", "- ")
@@ -83,11 +92,16 @@ def _operand(n: Node) -> str:
 
 
 def _latex(s: Side) -> str:
-    if isinstance(s, str):
-        return r"\text{" + _tex_text(s) + "}"
+    if isinstance(s, Shown):
+        return s.latex
     if isinstance(s, Node):
         return to_latex(s, share=False)
-    return " + ".join(rf"{to_latex(g, share=False)} : {to_latex(d, share=False)}" for g, d in s)
+    return " + ".join(rf"{_operand_latex(g)} : {_operand_latex(d)}" for g, d in s)
+
+
+def _operand_latex(n: Node) -> str:
+    tex = to_latex(n, share=False)
+    return rf"\left({tex}\right)" if n.op is ar.ADD else tex
 
 
 def is_cut(f: Node, x: Node, through: Node) -> bool:
@@ -196,7 +210,7 @@ Meaning = dict[Node, Node]
 
 
 def derivation(expr: Node, x: Node, gradient: Node | None, names: Mapping[str, Node],
-               kron: Node | None = None, index: str | None = None, chain: bool | None = None
+               kron: Node | None = None, index: Shown | None = None, chain: bool | None = None
                ) -> tuple[list[Link], Meaning] | None:
     """The steps and what each name and differential in them stands for (in the inputs
     and dX), or None where this approach does not apply (the caller falls back).
@@ -207,7 +221,7 @@ def derivation(expr: Node, x: Node, gradient: Node | None, names: Mapping[str, N
     return _tensor(simplify(expr), x, kron, index)
 
 
-def _tensor(f: Node, x: Node, kron: Node | None, index: str | None) -> tuple[list[Link], Meaning] | None:
+def _tensor(f: Node, x: Node, kron: Node | None, index: Shown | None) -> tuple[list[Link], Meaning] | None:
     dx = hole(str(x.attr), x.shape)
     df = linearize(f, x, dx)
     if df is None or (kron is None and index is None):
@@ -215,10 +229,14 @@ def _tensor(f: Node, x: Node, kron: Node | None, index: str | None) -> tuple[lis
     out = var("F", f.shape)
     steps = [Link((hole("F", f.shape), simplify(df)), "differential")]
     if kron is not None:
-        vec_dx = f"vec({_text(dx)})" if x.shape.is_matrix else _text(dx)
-        vec_df = "vec(dF)" if f.shape.is_matrix else "dF"
-        steps.append(Link((vec_df, f"{_operand(kron)}*{vec_dx}"), "vec(A*B*C) = kron(C', A)*vec(B)"))
-        steps.append(Link((f"dvec({out.attr})/dvec({x.attr})", kron), "the Kronecker form"))
+        vec_dx = _vec(_text(dx), to_latex(dx), x.shape)
+        vec_df = _vec("dF", r"\mathrm{d}F", f.shape)
+        times = Shown(f"{_operand(kron)}*{vec_dx.text}", rf"\left({to_latex(kron)}\right) {vec_dx.latex}")
+        steps.append(Link((vec_df, times), "vec(A*B*C) = kron(C', A)*vec(B)"))
+        steps.append(Link((Shown(f"dvec({out.attr})/dvec({x.attr})",
+                                 rf"\frac{{\partial \operatorname{{vec}} {out.attr}}}"
+                                 rf"{{\partial \operatorname{{vec}} {latex_name(str(x.attr))}}}"), kron),
+                          "the Kronecker form"))
     if index is not None:
         steps.append(Link((index,), "index form"))
     return steps, {hole("F", f.shape): df}
@@ -333,15 +351,22 @@ class _Scalar:
         return Link(sides, "the gradient")
 
 
+def _vec(text: str, latex: str, shape: Shape) -> Shown:
+    """vec of a differential (a vector's is itself)."""
+    return Shown(f"vec({text})", rf"\operatorname{{vec}}({latex})") if shape.is_matrix else Shown(text, latex)
+
+
 def hessian_steps(done: tuple[list[Link], Meaning], x: Node, form: Node, direction: Node,
-                  matrix: Node | None, index: str | None) -> tuple[list[Link], Meaning]:
+                  matrix: Node | None, index: Shown | None) -> tuple[list[Link], Meaning]:
     """The gradient's derivation, then its differential d(∂f/∂X) = H[dX] and the Hessian
     (a matrix for a vector X, else the index form)."""
     steps, meaning = done
-    grad = f"∂f/∂{x.attr}"
-    steps = steps + [Link((f"d({grad})", form), "the differential of the gradient: H[dX]")]
+    xs, xt = str(x.attr), latex_name(str(x.attr))
+    grad = Shown(f"d(∂f/∂{xs})", rf"\mathrm{{d}}\left(\frac{{\partial f}}{{\partial {xt}}}\right)")
+    steps = steps + [Link((grad, form), "the differential of the gradient: H[dX]")]
     if matrix is not None:
-        steps.append(Link((f"∂²f/∂{x.attr}²", matrix), "the Hessian"))
+        steps.append(Link((Shown(f"∂²f/∂{xs}²", rf"\frac{{\partial^{{2}} f}}{{\partial {xt}^{{2}}}}"), matrix),
+                          "the Hessian"))
     elif index is not None:
         steps.append(Link((index,), "the Hessian in index form"))
     meaning = dict(meaning)
@@ -356,8 +381,14 @@ def _index_chain(cut: Node, name: Node, x: Node, g: Node) -> Link:
     ij, mn = ",".join(inner), ",".join(("m", "n")[:x.shape.rank])
     closed = _text(g) if g.op is VAR else f"({_text(g)})"
     text = (f"∂f/∂{xs}[{mn}] = Σ_{ij} ∂f/∂{u}[{ij}]*∂{u}[{ij}]/∂{xs}[{mn}] = {closed}[{mn}]")
+    ut, xt = latex_name(u), latex_name(xs)
+    sub_ij, sub_mn = "".join(inner), "".join(("m", "n")[:x.shape.rank])
+    tex_g = to_latex(g) if g.op is VAR else rf"\left({to_latex(g)}\right)"
+    latex = (rf"\frac{{\partial f}}{{\partial {xt}_{{{sub_mn}}}}} = \sum_{{{ij}}} "
+             rf"\frac{{\partial f}}{{\partial {ut}_{{{sub_ij}}}}} \frac{{\partial {ut}_{{{sub_ij}}}}}"
+             rf"{{\partial {xt}_{{{sub_mn}}}}} = {tex_g}_{{{sub_mn}}}")
     shape = "x".join(str(d) for d in cut.shape.dims)
     remark = f"∂f/∂{u} ({shape}) and ∂{u}/∂{xs} ({shape}x{'x'.join(str(d) for d in x.shape.dims)})"
-    return Link((text,), "the index-wise chain rule", remark)
+    return Link((Shown(text, latex),), "the index-wise chain rule", remark)
 
 

@@ -27,7 +27,7 @@ from ..simplify import simplify
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 from ..ops.abstract import ABSTRACT
-from .derivation import derivation, hessian_steps
+from .derivation import Shown, derivation, hessian_steps
 from .explain import Explanation, explain
 from ..render.index import index_latex
 from .index import OUT, WRT, IndexForm, lower
@@ -243,9 +243,11 @@ class Derivative:
                 return Explanation(*done)
         return explain(self.expr, self.wrt)
 
-    def _index_text(self) -> str | None:
+    def _index_text(self) -> Shown | None:
+        """The index form as a step's side (text and LaTeX), or None where it is too large."""
         try:
-            return str(self.index())
+            form = self.index()
+            return Shown(str(form), form.latex())
         except LimitError:
             return None
 

@@ -49,8 +49,11 @@ class Step:
         return f"{to_latex(self.lhs, share=False)} &= {to_latex(self.rhs, share=False)}"
 
 
-@dataclass
+@dataclass(repr=False)
 class Explanation:
+    """The steps of a derivation: ``str()`` numbers them as text, ``latex()`` aligns them,
+    and a notebook shows them as math."""
+
     steps: Sequence[Step | Link]
     #: What each name (U1, dU1, G1, df…) stands for, in terms of the inputs and dX.
     meaning: dict[Node, Node] = field(default_factory=dict)
@@ -60,6 +63,9 @@ class Explanation:
 
     def latex(self) -> str:
         return r"\begin{aligned}" + r" \\ ".join(s.latex() for s in self.steps) + r"\end{aligned}"
+
+    def __repr__(self) -> str:
+        return f"Explanation of {len(self.steps)} steps:\n{self}"
 
     def _repr_latex_(self) -> str:
         """A notebook cell shows the steps as math."""
