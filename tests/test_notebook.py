@@ -19,6 +19,9 @@ def test_example_notebook_executes() -> None:
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("text/html" in o.get("data", {}) and "<math" in o["data"]["text/html"] for o in outputs)
+    latex = [o["data"]["text/latex"] for o in outputs if "text/latex" in o.get("data", {})]
+    assert any(t.startswith("$$\\begin{aligned}") for t in latex), "the explanation displays as math"
+    assert not any("Explanation(steps=" in o.get("data", {}).get("text/plain", "") for o in outputs)
 
 
 def test_rich_display() -> None:
