@@ -34,6 +34,42 @@ Lowering = Callable[["Node", Sequence["np.ndarray"], "EvalContext"], "np.ndarray
 KronRule = Callable[["Node", Sequence["Node | None"]], "Node | None"]
 #: ``syntax(node, printed_args) -> (text, precedence)``, printed_args as (text, precedence).
 Syntax = Callable[["Node", Sequence[tuple[str, int]]], tuple[str, int]]
+#: Prints a dimension in generated source (``X.shape[0]``, ``3``).
+Sizes = Callable[[Dim], str]
+#: Source in NumPy, JAX and PyTorch: ``"{xp}.trace({0})"`` (see ``ops/source.py``), or
+#: ``template(node, argument_names, sizes) -> str`` with the backend's names to fill in.
+Template = str | Callable[["Node", Sequence[str], Sizes], str]
+
+#: How an op's cost is estimated when generated code is optimized: free (a view or a
+#: leaf), elementwise (memory bound, per entry), matmul (multiply-adds of the product),
+#: cubic (a factorization of its first argument: inv, det, expm…).
+COSTS = ("free", "elementwise", "matmul", "cubic")
+
+
+@dataclass(frozen=True)
+class Absent:
+    """A fact an op lacks on purpose, and why (the meta-test accepts it; a missing fact
+    without a reason fails it)."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Surface:
+    """How the input language spells a call of an op: ``name(values…, sizes…)``.
+
+    ``values`` arguments are expressions; then one of ``sizes`` counts of size arguments
+    (``3``, ``n``, ``rows(X)``), made into the op's attribute by ``attr(sizes, values)``."""
+
+    name: str
+    values: int
+    sizes: tuple[int, ...] = (0,)
+    attr: Callable[[tuple[Dim, ...], Sequence["Node"]], Any] | None = None
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        """The numbers of arguments a call may have."""
+        return tuple(self.values + k for k in self.sizes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,9 +100,29 @@ class Op:
     #: A scalar multiple (-u, s*u, u/s): of an expansion, it prints as the multiple of
     #: what is expanded (``X - 2*b``).
     scalar_multiple: bool = field(default=False)
+    #: Its source in NumPy, JAX and PyTorch (one template over the backends' names).
+    source: Template | Absent | None = field(default=None)
+    #: How the language calls it (the parser reads it); operators and special forms
+    #: (``sum(X, d)``, ``vector(c, n)``, ``sigma``) are Absent with their spelling.
+    surface: Surface | Absent | None = field(default=None)
+    #: Its cost kind (one of COSTS), for the optimizer of generated code.
+    cost: str = field(default="elementwise")
+    #: The input domain the tests sample its arguments from (``tests/numeric.sample``):
+    #: "real", "positive", "nonsingular", "spd", "away0" (no entry near 0), "small" (|u| < 1).
+    sample: str = field(default="real")
+
+    def __post_init__(self) -> None:
+        if self.cost not in COSTS:
+            raise AssertionError(f"{self.name}: cost must be one of {COSTS}")
+        OPS.append(self)
 
     def __repr__(self) -> str:
         return self.name
+
+
+#: Every op declared, in the order of declaration (the meta-test and the reference
+#: iterate it).
+OPS: list[Op] = []
 
 
 class Node:
@@ -221,12 +277,15 @@ def _hole_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
     return r"\mathrm{d}" + (f"_{{{k}}}" if k > 1 else "") + latex_name(name), ATOM
 
 
+_LEAF = Absent("a leaf is spelled by its name or value")
 VAR = Op("var", _leaf_shape, None, None, _no_lower, _name_syntax, "a named input",
-         latex=_name_latex)
+         latex=_name_latex, source=Absent("a parameter of the generated function"), surface=_LEAF,
+         cost="free")
 HOLE = Op("hole", _leaf_shape, None, None, _no_lower, _hole_syntax,
-          "the direction dX of a differential (order k for the k-th)", latex=_hole_latex)
+          "the direction dX of a differential (order k for the k-th)", latex=_hole_latex,
+          source=Absent("a direction parameter of the generated function"), surface=_LEAF, cost="free")
 CONST = Op("const", _leaf_shape, None, None, _no_lower, _const_syntax, "a scalar number",
-           latex=_const_syntax)
+           latex=_const_syntax, source=Absent("written as a number"), surface=_LEAF, cost="free")
 
 
 def var(name: str, shape: Shape) -> Node:

@@ -16,7 +16,7 @@ from typing import Sequence, cast
 import numpy as np
 
 from ..dims import Dim, Shape, Structure, Unifier
-from ..expr import Node, Op, apply
+from ..expr import Absent, Node, Op, apply
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import linalg as la
@@ -33,16 +33,20 @@ def _scaled_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
 
 SCALE_ROWS = Op("scale_rows", _scaled_shape, None, None,
                 lambda n, v, c: v[0][..., :, None] * v[1], product("*"),
-                "diag(v)*A computed as a row scaling")
+                "diag(v)*A computed as a row scaling",
+                source="{0}[:, None] * {1}", surface=Absent("generated code only: diag(v)*A"))
 SCALE_COLS = Op("scale_cols", _scaled_shape, None, None,
                 lambda n, v, c: v[0] * v[1][..., None, :], product("*"),
-                "A*diag(v) computed as a column scaling")
+                "A*diag(v) computed as a column scaling",
+                source="{0} * {1}[None, :]", surface=Absent("generated code only: A*diag(v)"))
 
 
 BROADCAST = Op("broadcast", lambda s, attr, u: attr, None, None,
                lambda n, v, c: v[0][..., None, :] if n.args[0].shape.row else v[0][..., :, None],
                lambda n, a: (a[0][0], 60),
-               "a vector beside a matrix in an elementwise op, as a broadcasting view (no copy)")
+               "a vector beside a matrix in an elementwise op, as a broadcasting view (no copy)",
+               source=lambda n, a, s: f"{a[0]}[None, :]" if n.args[0].shape.row else f"{a[0]}[:, None]",
+               surface=Absent("generated code only: an expansion as a view"))
 
 
 def _broadcasting(n: Node) -> Node | None:
@@ -74,10 +78,13 @@ def _spd_solve_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape
 
 SPD_INV = Op("spd_inv", lambda s, a, u: s[0], None, None,
              lambda n, v, c: np.linalg.inv(v[0]), lambda n, a: (f"inv({a[0][0]})", 60),
-             "inv(X) of an spd X, by a Cholesky factorization")
+             "inv(X) of an spd X, by a Cholesky factorization",
+             source="{spd_inv}({0})", surface=Absent("generated code only: inv(X) of an spd X"), cost="cubic")
 SPD_SOLVE = Op("spd_solve", _spd_solve_shape, None, None,
                lambda n, v, c: np.linalg.solve(v[0], v[1]), product("\\"),
-               "inv(X)*B for an spd X, by a Cholesky solve (never forming inv(X))")
+               "inv(X)*B for an spd X, by a Cholesky solve (never forming inv(X))",
+               source="{spd_solve}({0}, {1})",
+               surface=Absent("generated code only: inv(X)*B of an spd X"), cost="cubic")
 
 
 def size(d: Dim) -> float:
@@ -95,16 +102,18 @@ ELEMENTWISE = 3.0
 
 
 def cost(root: Node) -> float:
-    """Estimated time (in memory accesses) to evaluate ``root``, each distinct node once."""
+    """Estimated time (in memory accesses) to evaluate ``root``, each distinct node once,
+    by each op's cost kind (``Op.cost``): a product by its multiply-adds, a factorization
+by the cube of its size, anything else by its entries."""
     total = 0.0
     for n in root.walk():
-        if n.op is ar.MATMUL:
+        if n.op.cost == "matmul":
             a, b = n.args
             p, q, r = size(a.shape.rows), size(a.shape.cols), size(b.shape.cols)
             total += p * q * r / (GEMM_SPEEDUP if min(p, q, r) > 1 else 0.5)
-        elif n.op in (la.INV, la.DET, la.LOGDET, mf.MATFUN):
+        elif n.op.cost == "cubic":
             total += size(n.args[0].shape.rows) ** 3 / GEMM_SPEEDUP * 4
-        elif n.args:
+        elif n.op.cost == "elementwise" and n.args:
             total += ELEMENTWISE * numel(n.shape)
     return total
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import MatdiffError
-from ..expr import Node, Op, apply, var
+from ..expr import Absent, Surface, Node, Op, apply, var
 from .arithmetic import Maybe, inner
 from .notation import call, tex_call
 
@@ -37,7 +37,9 @@ def _syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
 
 ABSTRACT = Op("abstract", _shape, _jvp, None, _lower, _syntax,
               "g(U): an unknown scalar function with gradient G",
-              latex=lambda n, a: tex_call(n.attr[0])(n, a))
+              latex=lambda n, a: tex_call(n.attr[0])(n, a),
+              source=Absent("an unknown function has no values to compute"),
+              surface=Absent("declared by functions={'g': 'G'}: g(X)"))
 
 
 def gradient_of(node: Node) -> Node:

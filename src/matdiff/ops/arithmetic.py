@@ -11,11 +11,12 @@ import numpy as np
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, MUL, Node, Op, apply, const, const_value
+from ..expr import Absent, Surface, ATOM, MUL, Node, Op, apply, const, const_value
 from ..indexing import IndexContext, Terms, delta, rows_cols, scaled, single, summed, tensor, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
                        tex_product)
+from . import source as src
 
 Maybe = Node | None
 
@@ -220,40 +221,49 @@ def _jvp_ediv(node: Node, ts: Sequence[Maybe]) -> Maybe:
 ADD = Op("add", same_shape, _jvp_linear, lambda n, i, c: c, lambda n, v, c: v[0] + v[1], plus,
          "a + b", latex=plus,
          index=lambda n, i, c: c.lower(n.args[0], i) + c.lower(n.args[1], i),
-         kron=lambda n, ks: add(ks[0], ks[1]), elementwise=True)
+         kron=lambda n, ks: add(ks[0], ks[1]), elementwise=True,
+         source="{0} + {1}", surface=Absent("the operator +"))
 NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a", latex=minus,
          index=lambda n, i, c: scaled(c.lower(n.args[0], i), -1.0),
-         kron=lambda n, ks: neg(ks[0]), scalar_multiple=True)
+         kron=lambda n, ks: neg(ks[0]), scalar_multiple=True,
+         source="-{0}", surface=Absent("the prefix operator -"))
 SCALE = Op("scale", _scale_shape, _jvp_bilinear,
            lambda n, i, c: inner(c, n.args[1]) if i == 0 else scale(n.args[0], c),
            _lower_scale, product("*"), "s*A: a scalar times anything", latex=tex_product(" "),
            index=lambda n, i, c: times(c.lower(n.args[0], ()), c.lower(n.args[1], i)),
-           kron=_kron_scale, scalar_multiple=True)
+           kron=_kron_scale, scalar_multiple=True,
+           source=src.scale, surface=Absent("a*B, written as a product"))
 MATMUL = Op("matmul", _matmul_shape, _jvp_bilinear,
             lambda n, i, c: mul(c, transpose(n.args[1])) if i == 0 else mul(transpose(n.args[0]), c),
             _lower_matmul, product("*"),
             "A*B; G:(A dX B) = A'GB':dX gives the transposes Ā = C B', B̄ = A' C",
-            latex=tex_product(" "), index=_index_matmul, kron=_kron_matmul)
+            latex=tex_product(" "), index=_index_matmul, kron=_kron_matmul,
+            source=src.matmul, surface=Absent("the operator *"), cost="matmul")
 TRANSPOSE = Op("transpose", _transpose_shape, _jvp_linear, lambda n, i, c: transpose(c),
                _lower_transpose, postfix("'"), "A'", latex=tex_postfix(r"^{\top}"),
-               index=lambda n, i, c: c.lower(n.args[0], i[::-1]), kron=_kron_transpose)
+               index=lambda n, i, c: c.lower(n.args[0], i[::-1]), kron=_kron_transpose,
+               source=src.transpose, surface=Absent("the postfix operator '"))
 HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i], c),
          lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX",
          latex=tex_product(r" \odot "),
          index=lambda n, i, c: times(c.lower(n.args[0], i), c.lower(n.args[1], i)),
-         kron=_kron_had, elementwise=True)
+         kron=_kron_had, elementwise=True,
+         source="{0} * {1}", surface=Absent("the operator .*"))
 DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
          product("/"), "A/s for a scalar s", latex=tex_frac,
          index=_index_div, kron=lambda n, ks: div(ks[0], n.args[1]),
-         scalar_multiple=True, domain="s ≠ 0")
+         scalar_multiple=True, domain="s ≠ 0",
+         source="{0} / {1}", surface=Absent("the operator /"), sample="positive")
 EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
           lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise",
           latex=tex_product(r" \oslash "), index=_index_ediv,
           kron=_kron_ediv, elementwise=True,
-          domain="B with no zero entry")
+          domain="B with no zero entry",
+          source="{0} / {1}", surface=Absent("the operator ./"), sample="positive")
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
          call("sum"), "sum of all entries; its transpose broadcasts",
-         latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum)
+         latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum,
+         source=src.total, surface=Absent("sum(X), parsed with sum(X, d): sum of a scalar is the scalar"))
 
 
 def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
@@ -283,10 +293,12 @@ FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill
           "vector(c) / matrix(c): every entry c, size from context", latex=_fill_latex,
           index=lambda n, i, c: c.lower(n.args[0], ()),
           kron=lambda n, ks: mul(fill(const(1.0), Shape((n.shape.rows * n.shape.cols,))), ks[0]),
-          implicit=True)
+          implicit=True,
+          source=src.fill, surface=Absent("vector(c), matrix(c), vector(c, n), matrix(c, m, n)"))
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
          "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM),
-         index=lambda n, i, c: single(delta(*i)))
+         index=lambda n, i, c: single(delta(*i)),
+         source=src.eye, surface=Absent("eye, eye(n)"))
 
 
 # --- constructors (None is zero) -------------------------------------------
@@ -427,7 +439,9 @@ def _lower_commutation(node: Node, vals: Sequence[np.ndarray], ctx: object) -> n
 COMMUTATION = Op("commutation", lambda s, attr, u: Shape((attr[0] * attr[1],) * 2), None, None,
                  _lower_commutation, lambda n, a: (f"commutation({n.attr[0]}, {n.attr[1]})", ATOM),
                  "K(m,n) with K vec(A) = vec(A') for an m×n matrix A",
-                 latex=lambda n, a: (rf"K_{{{n.attr[0]},{n.attr[1]}}}", ATOM))
+                 latex=lambda n, a: (rf"K_{{{n.attr[0]},{n.attr[1]}}}", ATOM),
+                 source=src.commutation,
+                 surface=Surface("commutation", 0, (2,), lambda sizes, values: (sizes[0], sizes[1])))
 
 
 def commutation(m: Dim, n: Dim) -> Node:

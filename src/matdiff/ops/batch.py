@@ -14,11 +14,12 @@ from scipy import special
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, HOLE, MUL, VAR, Node, Op, apply, const, var
+from ..expr import Absent, Surface, ATOM, HOLE, MUL, VAR, Node, Op, apply, const, var
 from ..indexing import IndexContext, Terms, single, summed, tensor, times
 from .arithmetic import (FILL, Maybe, _jvp_linear, div, eye, fill, had, mul, register, scale,
                          sub, sum_, transpose)
 from .linalg import LSE, SOFTMAX, kron
+from . import source as src
 
 
 def check_dim(d: float | None, what: str, shown: object) -> int:
@@ -206,15 +207,18 @@ def _kron_reduce(node: Node, ks: Sequence[Maybe]) -> Maybe:
 EXPAND = Op("expand", _expand_shape, _jvp_linear, _vjp_expand, _lower_expand, _expand_syntax,
             "implicit expansion: W*X + b adds b to every column, X - v' subtracts v' from "
             "every row; its transpose sums", latex=_expand_latex, index=_index_expand,
-            kron=_kron_expand, implicit=True)
+            kron=_kron_expand, implicit=True,
+            source=src.expand, surface=Absent("implicit expansion: W*X + b, or b*vector(1)'"))
 SUM_DIM = Op("sum_dim", _reduced_shape, _jvp_linear, lambda n, i, c: spread(c, n.attr, n.args[0].shape),
              lambda n, v, c: np.sum(v[0], axis=_axis(n.attr)), _with_dim("sum"),
              "sum(X, 1): column sums; sum(X, 2): row sums (vectors); the transpose repeats",
-             latex=_with_dim_tex("sum"), index=_index_reduce, kron=_kron_reduce)
+             latex=_with_dim_tex("sum"), index=_index_reduce, kron=_kron_reduce,
+             source=src.along("{xp}.sum"), surface=Absent("sum(X, d)"))
 MEAN = Op("mean", _mean_shape, _jvp_linear, _vjp_mean, _lower_mean, _with_dim("mean"),
           "mean(X): of all entries; mean(X, 1): of each column; mean(X, 2): of each row",
           latex=_with_dim_tex("mean"), index=_index_mean,
-          kron=lambda n, ks: None if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)))
+          kron=lambda n, ks: None if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)),
+          source=src.mean, surface=Absent("mean(X), mean(X, d)"))
 def _jvp_count(node: Node, ts: Sequence[Maybe]) -> Maybe:
     """constant: a size does not depend on the entries."""
     return None
@@ -222,15 +226,18 @@ def _jvp_count(node: Node, ts: Sequence[Maybe]) -> Maybe:
 
 COUNT = Op("count", _count_shape, _jvp_count, None, _lower_count, _count_syntax,
            "rows(X), cols(X), len(x): a size as a number", latex=_count_latex,
-           domain="any vector or matrix (the size does not depend on the entries)")
+           domain="any vector or matrix (the size does not depend on the entries)",
+           source=src.count, surface=Absent("rows(X), cols(X), len(x)"))
 SOFTMAX_DIM = Op("softmax_dim", _matrix_first, _jvp_softmax, None,
                  lambda n, v, c: special.softmax(v[0], axis=_axis(n.attr)), _with_dim("softmax"),
                  "softmax(X, 1): softmax of each column; softmax(X, 2): of each row",
-                 latex=_with_dim_tex("softmax"))
+                 latex=_with_dim_tex("softmax"),
+                 source=src.along("{softmax_along}"), surface=Absent("softmax(X, d)"))
 LSE_DIM = Op("logsumexp_dim", _reduced_shape, _jvp_lse, None,
              lambda n, v, c: special.logsumexp(v[0], axis=_axis(n.attr)), _with_dim("logsumexp"),
              "logsumexp(X, 1): log Σ exp of each column; logsumexp(X, 2): of each row",
-             latex=_with_dim_tex("logsumexp"))
+             latex=_with_dim_tex("logsumexp"),
+             source=src.along("{logsumexp_along}"), surface=Absent("logsumexp(X, d)"))
 
 
 # --- constructors -----------------------------------------------------------------------

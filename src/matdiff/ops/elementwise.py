@@ -13,9 +13,10 @@ import numpy as np
 from scipy import special
 
 from ..dims import Shape, Unifier
-from ..expr import POWER, Node, Op, apply, const, const_value, format_number
+from ..expr import Absent, Surface, POWER, Node, Op, apply, const, const_value, format_number
 from .arithmetic import FILL, Maybe, add, ediv, fill, had, neg, same_shape, scale, sub
 from .notation import call, power, tex_call, tex_power, tex_wrap
+from . import source as src
 
 
 def ones(shape: Shape) -> Node:
@@ -31,6 +32,10 @@ class Elementwise:
     jvp: Callable[[Node, Node, Node], Maybe]
     doc: str
     domain: str = "all real u"
+    #: The tests' sampler of u (see ``Op.sample``).
+    sample: str = "real"
+    #: Its source in NumPy, JAX and PyTorch; None: ``{xp}.name(u)``.
+    source: str | None = None
 
 
 def _unary_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
@@ -46,7 +51,8 @@ def _make(row: Elementwise) -> Op:
 
     return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,
               latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")),
-              domain=row.domain)
+              domain=row.domain, source=row.source or src.elementwise(row.name),
+              surface=Surface(row.name, 1), sample=row.sample)
 
 
 LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\tan"),
@@ -67,31 +73,32 @@ TABLE: list[Elementwise] = [
     Elementwise("cos", np.cos, lambda u, f, du: had(scale(const(-1.0), sin(u)), du),
                 "d cos u = -sin u .* du"),
     Elementwise("tan", np.tan, lambda u, f, du: had(add(ones(u.shape), powc(f, 2.0)), du),
-                "d tan u = (1 + tan(u).^2) .* du", "u ≠ π/2 + kπ"),
+                "d tan u = (1 + tan(u).^2) .* du", "u ≠ π/2 + kπ", "small"),
     Elementwise("arcsin", np.arcsin, lambda u, f, du: ediv(du, _one_minus_square(u)),
-                "d arcsin u = du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)"),
+                "d arcsin u = du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)", "small"),
     Elementwise("arccos", np.arccos, lambda u, f, du: neg(ediv(du, _one_minus_square(u))),
-                "d arccos u = -du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)"),
+                "d arccos u = -du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)", "small"),
     Elementwise("arctan", np.arctan,
                 lambda u, f, du: ediv(du, cast(Node, add(ones(u.shape), powc(u, 2.0)))),
                 "d arctan u = du ./ (1 + u.^2)"),
     Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du"),
-    Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u", "u > 0"),
+    Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u", "u > 0", "positive"),
     Elementwise("log1p", np.log1p, lambda u, f, du: ediv(du, cast(Node, add(ones(u.shape), u))),
-                "log1p(u) = log(1 + u); d log1p u = du ./ (1 + u)", "u > -1"),
+                "log1p(u) = log(1 + u); d log1p u = du ./ (1 + u)", "u > -1", "positive"),
     Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, cast(Node, scale(const(2.0), f))),
-                "d sqrt u = du ./ (2 sqrt u)", "u ≥ 0 (u > 0 for the derivative)"),
+                "d sqrt u = du ./ (2 sqrt u)", "u ≥ 0 (u > 0 for the derivative)", "positive"),
     Elementwise("tanh", np.tanh, lambda u, f, du: had(sub(ones(u.shape), powc(f, 2.0)), du),
                 "d tanh u = (1 - tanh(u).^2) .* du"),
     Elementwise("abs", np.abs, lambda u, f, du: had(sign(u), du), "d |u| = sign u .* du",
-                "all real u (u ≠ 0 for the derivative)"),
-    Elementwise("sign", np.sign, lambda u, f, du: None, "d sign u = 0 (almost everywhere)"),
+                "all real u (u ≠ 0 for the derivative)", "away0"),
+    Elementwise("sign", np.sign, lambda u, f, du: None, "d sign u = 0 (almost everywhere)", sample="away0"),
     Elementwise("relu", lambda x: np.maximum(x, 0.0), lambda u, f, du: had(relu(sign(u)), du),
                 "d relu u = [u > 0] .* du, the step written relu(sign(u))",
-                "all real u (u ≠ 0 for the derivative)"),
+                "all real u (u ≠ 0 for the derivative)", "away0", "{relu}({0})"),
     Elementwise("sigmoid", special.expit,
                 lambda u, f, du: had(had(f, unary("sigmoid", cast(Node, neg(u)))), du),
-                "d σ(u) = σ(u).*σ(-u) .* du (= σ(u)(1 - σ(u)), without its cancellation)"),
+                "d σ(u) = σ(u).*σ(-u) .* du (= σ(u)(1 - σ(u)), without its cancellation)",
+                source="{sigmoid}({0})"),
 ]
 UNARY: dict[str, Op] = {row.name: _make(row) for row in TABLE}
 
@@ -151,11 +158,13 @@ def _epow_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
 POWC = Op("powc", _unary_shape, _powc_jvp, None,
           lambda n, v, c: np.power(v[0], float(n.attr)), _powc_syntax,
           "u.^p for a constant p",
-          latex=lambda n, a: tex_power(n, a, format_number(n.attr), not n.shape.is_scalar))
+          latex=lambda n, a: tex_power(n, a, format_number(n.attr), not n.shape.is_scalar),
+          source=src.powc, surface=Absent("u.^p for a constant p"))
 EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
           _epow_syntax, "u.^v elementwise (u > 0 where v varies)",
           latex=lambda n, a: tex_power(n, a, a[1][0], not n.shape.is_scalar),
-          domain="u > 0 (any u where v is a constant integer)")
+          domain="u > 0 (any u where v is a constant integer)",
+          source="{0} ** {1}", surface=Absent("u.^v"), sample="positive")
 
 
 def powc(u: Node, p: float) -> Node:

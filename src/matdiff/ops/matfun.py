@@ -18,11 +18,12 @@ import scipy.linalg
 
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
-from ..expr import ATOM, POWER, POSTFIX, Node, Op, apply, square
+from ..expr import Absent, Surface, ATOM, POWER, POSTFIX, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, frechet, single, summed, tensor, times
 from .arithmetic import Maybe, add, eye, mul, transpose
 from .linalg import inv
 from .notation import call, paren, paren_tex
+from . import source as src
 
 
 def real_part(value: Any, name: str) -> np.ndarray:
@@ -149,7 +150,9 @@ def _index_matfun(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 MATFUN = Op("matfun", _matfun_shape, _jvp_matfun, _vjp_matfun, _lower_matfun, _matfun_syntax,
             "expm/logm/sqrtm and their Fréchet derivatives dexpm(X, E), dexpm2(X, E1, E2)…",
-            latex=_matfun_latex, index=_index_matfun)
+            latex=_matfun_latex, index=_index_matfun,
+            source=src.matfun,
+            surface=Absent("expm(X), logm(X), sqrtm(X); Fréchet derivatives dexpm(X, E)…"), cost="cubic")
 
 
 def matfun(name: str, x: Node, *directions: Node) -> Node:
@@ -182,7 +185,9 @@ def _matpow_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, in
 MATPOW = Op("matpow", _matpow_shape, _jvp_matpow, None,
             lambda n, v, c: np.linalg.matrix_power(v[0], int(n.attr)),
             _matpow_syntax, "X^k for an integer k ≥ 2",
-            latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{{n.attr}}}", POWER))
+            latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{{n.attr}}}", POWER),
+            source=lambda n, a, s: f"{{matrix_power}}({a[0]}, {n.attr})",
+            surface=Absent("X^k for an integer k"))
 
 
 def matpow(x: Node, k: int) -> Node:

@@ -14,12 +14,13 @@ import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
-from ..expr import ATOM, POSTFIX, POWER, Node, Op, apply, square
+from ..expr import Absent, Surface, ATOM, POSTFIX, POWER, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
 from .arithmetic import Maybe, _jvp_linear, mul, register, scale
 from .matfun import matpow
 from .notation import paren, paren_tex
+from . import source as src
 
 
 def _exponent_text(e: IntExpr) -> str:
@@ -51,7 +52,9 @@ def _powsym_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarra
 POWSYM = Op("powsym", _powsym_shape, _powsym_jvp, None, _powsym_lower,
             lambda n, a: (f"{paren(a[0], POSTFIX)}^{_exponent_text(n.attr)}", POWER),
             "X^k for an integer symbol k ≥ 0",
-            latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{{n.attr}}}", POWER))
+            latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{{n.attr}}}", POWER),
+            source=lambda n, a, s: f"{{matrix_power}}({a[0]}, {{int}}({n.attr}))",
+            surface=Absent("X^k for an integer symbol k"))
 
 
 def powsym(x: Node, k: IntExpr) -> Node:
@@ -85,7 +88,9 @@ def _sigma_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray
 SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_lower, _sigma_syntax,
            "sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body; linear in its body",
            latex=_sigma_latex, index=_sigma_index,
-           kron=lambda n, ks: sigma(n.attr[0], n.attr[1], n.attr[2], ks[0]))
+           kron=lambda n, ks: sigma(n.attr[0], n.attr[1], n.attr[2], ks[0]),
+           source=Absent("written by the generator as a sum over its index (codegen/emit.py)"),
+           surface=Absent("sigma(j, lo, hi, body)"))
 
 
 def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Maybe) -> Maybe:
@@ -160,10 +165,12 @@ ELEM = Op("elem", _elem_shape, _jvp_linear,
           lambda n, i, c: scale(c, unit(n.attr, n.args[0].shape)), _elem_lower,
           lambda n, a: (f"{paren(a[0], POSTFIX)}[{n.attr}]", POSTFIX), "p[k]: entry k (from 0)",
           latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}_{{{n.attr}}}", POSTFIX),
-          index=lambda n, i, c: single(entry(n.args[0], n.attr)))
+          index=lambda n, i, c: single(entry(n.args[0], n.attr)),
+          source=lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", surface=Absent("p[k]"))
 UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
           lambda n, a: (f"unit({n.attr[0]}, {n.shape.dims[0]})", ATOM),
-          "the k-th unit vector (the transpose of taking entry k)")
+          "the k-th unit vector (the transpose of taking entry k)",
+          source=src.unit, surface=Absent("unit(k, n)"))
 
 
 def elem(p: Maybe, k: IntExpr) -> Maybe:

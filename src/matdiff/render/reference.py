@@ -11,14 +11,16 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
-from ..syntax.parser import ALIASES, ARITY, HOW_TO
+from ..syntax.parser import ALIASES, ARITY, HOW_TO, SURFACES
 
 #: How each call is written, where its arguments are not one ``u``/``X``.
 SIGNATURES = {"kron": "kron(A, B)", "vector": "vector(c), vector(c, n)",
               "matrix": "matrix(c), matrix(c, m, n)", "eye": "eye, eye(n)",
               "sigma": "sigma(j, lo, hi, body)", "unit": "unit(k, n)", "diag": "diag(x), diag(X)",
               "sum": "sum(X)", "norm1": "norm1(u)", "norm2": "norm2(u)", "softmax": "softmax(x)",
-              "logsumexp": "logsumexp(u)", "mean": "mean(u)", "rows": "rows(X), cols(X), len(x)"}
+              "logsumexp": "logsumexp(u)", "mean": "mean(u)", "rows": "rows(X), cols(X), len(x)",
+              "unvec": "unvec(v, m, n)", "kron_l": "kron_l(A, C, k, l)", "kron_r": "kron_r(C, B, i, j)",
+              "commutation": "commutation(m, n)"}
 
 #: The forms along one dimension (d = 1: of each column, d = 2: of each row).
 ALONG = {"sum": ("sum(X, d)", bt.SUM_DIM), "mean": ("mean(X, d)", bt.MEAN),
@@ -48,7 +50,7 @@ def rule(op: Op) -> str:
 def _call_op(name: str) -> Op | None:
     special = {"sum": ar.SUM, "vector": ar.FILL, "matrix": ar.FILL, "eye": ar.EYE,
                "sigma": se.SIGMA, "unit": se.UNIT, "mean": bt.MEAN, "rows": bt.COUNT}
-    return ew.UNARY.get(name) or la.CALLS.get(name) or special.get(name)
+    return SURFACES.get(name) or special.get(name)
 
 
 def _row(*cells: str) -> str:

@@ -25,11 +25,19 @@ def key(n: Node) -> Key:
     if n.op.implicit:  # an expansion sorts as what it expands (W*X + b)
         return key(n.args[0])
     base = n.args[0] if n.op is ar.TRANSPOSE and not n.args[0].args else n
-    attr = base.attr if isinstance(base.attr, (int, float, str)) else repr(base.attr)
-    head = (base.op.name, type(attr).__name__, str(attr), str(base.shape))
+    head = (base.op.name,) + _attr_key(base.attr) + (str(base.shape),)
     if not base.args:
         return (1,) + head + (base is not n,)
     return (0,) + head + tuple(key(a) for a in n.args)
+
+
+def _attr_key(attr: object) -> tuple[str, str]:
+    """An attribute's place in the order; attributes that compare equal (2 and 2.0, 0.0
+    and -0.0: equal nodes) get the same place, or the cached keys of equal nodes would
+    depend on which was seen first."""
+    if isinstance(attr, (bool, int, float)):
+        return "number", repr(float(attr) + 0.0)
+    return (type(attr).__name__, attr) if isinstance(attr, str) else (type(attr).__name__, repr(attr))
 
 
 def _negative(t: Node) -> bool:
@@ -59,8 +67,26 @@ def factor_key(n: Node) -> Key:
     return (1 - k[0],) + k[1:]  # type: ignore[operator]
 
 
+def _had_factors(n: Node) -> list[Node]:
+    """The factors of a chain of ``.*``, however it is nested."""
+    if n.op is not ar.HAD:
+        return [n]
+    return _had_factors(n.args[0]) + _had_factors(n.args[1])
+
+
 def canonical_factors(n: Node) -> Node | None:
-    """a.*b = b.*a and s*t = t*s for scalars, in the structural order. Not ``A*B``."""
+    """a.*b = b.*a and s*t = t*s for scalars, in the structural order; a chain of ``.*``
+    flattened and sorted, associated to the left (``y.*(y.*s)`` = ``s.*y.*y``). Not ``A*B``."""
+    if n.op is ar.HAD:
+        factors = _had_factors(n)
+        ordered = sorted(factors, key=factor_key)
+        if len(factors) > 2:
+            if ordered == factors and n.args[1].op is not ar.HAD:
+                return None
+            out = ordered[0]
+            for f in ordered[1:]:
+                out = ar.had(out, f)  # type: ignore[assignment]
+            return out
     commutes = n.op is ar.HAD or (n.op is ar.SCALE and n.args[1].shape.is_scalar)
     if commutes and factor_key(n.args[1]) < factor_key(n.args[0]):
         return ar.rebuild(n, [n.args[1], n.args[0]])

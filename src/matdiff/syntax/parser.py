@@ -19,7 +19,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ..dims import Dim, Shape, Structure, Unifier
 from ..errors import ArityError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
-from ..expr import VAR, Node, Op, apply, const, const_value, square, var
+from ..expr import OPS, VAR, Node, Op, Surface, apply, const, const_value, square, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
@@ -40,15 +40,21 @@ _PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(), parser="lal
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv": "./",
             "pow": "^", "epow": ".^", "neg": "-", "transpose": "'"}
 
-#: Functions of the language: name -> number of arguments.
-ARITY: dict[str, int | tuple[int, ...]] = {**{n: 1 for n in ew.UNARY}, **{n: 1 for n in la.CALLS}, "kron": 2,
-                         "sum": (1, 2), "mean": (1, 2), "softmax": (1, 2), "logsumexp": (1, 2),
-                         "rows": 1, "cols": 1, "len": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
-                         **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS},
-                         "sigma": 4, "unit": 2}
+#: The ops the language calls by name, read from their declarations (``Op.surface``).
+SURFACES: dict[str, Op] = {op.surface.name: op for op in OPS if isinstance(op.surface, Surface)}
+#: Functions of the language: name -> number of arguments. The declared surfaces, then
+#: the special forms the parser builds itself.
+ARITY: dict[str, int | tuple[int, ...]] = {
+    **{name: op.surface.counts for name, op in SURFACES.items() if isinstance(op.surface, Surface)},
+    "sum": (1, 2), "mean": (1, 2), "softmax": (1, 2), "logsumexp": (1, 2),
+    "rows": 1, "cols": 1, "len": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
+    **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS},
+    "sigma": 4, "unit": 2}
 CONSTANTS = ("eye",)
 #: Calls whose arguments after the first (all of them for eye) are sizes, not values.
-SIZED = {"vector": 1, "matrix": 1, "eye": 0}
+SIZED = {"vector": 1, "matrix": 1, "eye": 0,
+         **{name: op.surface.values for name, op in SURFACES.items()
+            if isinstance(op.surface, Surface) and op.surface.sizes != (0,)}}
 #: Sizes may name a variable's dimensions.
 SIZE_OF = {"rows": 0, "cols": 1, "len": 0}
 
@@ -519,14 +525,14 @@ class _Builder:
             told = " or ".join(map(str, counts))
             raise ArityError(f"{name} takes {told} argument{'s' * (counts != (1,))}, "
                              f"got {len(args) + len(sizes)}")
-        if name in ew.UNARY:
-            return self.apply(ew.UNARY[name], args)
         if name in bt.BY_DIM and (len(args) == 2 or name == "mean"):
             return self.by_dim(name, args)
         if name in SIZE_OF:
             return self.count(name, args[0])
-        if name in la.CALLS:
-            return self.apply(la.CALLS[name], args)
+        if name in SURFACES:
+            op = SURFACES[name]
+            surface = cast(Surface, op.surface)
+            return self.apply(op, args, surface.attr(tuple(sizes), args) if surface.attr else None)
         if name == "sum":
             return args[0] if args[0].shape.is_scalar else self.apply(ar.SUM, args)
         if name == "eye":
