@@ -15,6 +15,10 @@ import matdiff
 STEP = 1e-6
 
 
+#: The domains a value can be drawn from (an op's ``sample`` names one).
+SAMPLERS = ("real", "positive", "away0", "small", "spd", "nonsingular")
+
+
 def sample(shape: Sequence[int], domain: str, rng: np.random.Generator) -> np.ndarray:
     """A random value of the given shape inside a domain.
 

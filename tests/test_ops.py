@@ -76,6 +76,13 @@ CASES: list[tuple[str, dict, dict]] = [
     ("kron(A, X)", {"A": (2, 2), "X": (2, 3)}, {}),
     ("kron(x, y)", {"x": (2,), "y": (3,)}, {}),
     ("kron(x, y')", {"x": (2,), "y": (3,)}, {}),
+    ("sum(kron(A, X).*B)", {"A": (2, 2), "X": (2, 3), "B": (4, 6)}, {}),
+    ("norm2(vec(X) - v)^2", {"X": (2, 3), "v": (6,)}, {}),
+    # the internal ops, as results spell them
+    ("unvec(v, 2, 3)", {"v": (6,)}, {}),
+    ("kron_l(A, C, 2, 3)", {"A": (2, 2), "C": (4, 6)}, {}),
+    ("kron_r(C, B, 2, 2)", {"B": (2, 3), "C": (4, 6)}, {}),
+    ("commutation(2, 3)*v", {"v": (6,)}, {}),
     ("norm1(x)", V3, {"x": "away0"}),
     ("norm2(x)", V3, {}),
     ("norm2(X)", RECT, {}),

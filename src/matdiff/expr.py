@@ -110,6 +110,8 @@ class Op:
     #: The input domain the tests sample its arguments from (``tests/numeric.sample``):
     #: "real", "positive", "nonsingular", "spd", "away0" (no entry near 0), "small" (|u| < 1).
     sample: str = field(default="real")
+    #: The facts left None on purpose, with the reason: ``(("kron", "…"),)``.
+    lacks: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.cost not in COSTS:

@@ -162,10 +162,11 @@ def _kron_matmul(node: Node, ks: Sequence[Maybe]) -> Maybe:
 
 
 def _kron_scale(node: Node, ks: Sequence[Maybe]) -> Maybe:
-    """vec(s dX) = s vec(dX); vec(ds X) = vec(X) ds."""
+    """vec(s dX) = s vec(dX); vec(ds X) = vec(X) ds = vec(X) ⊗ K_s (K_s is 1×k)."""
+    from .linalg import kron
     s, x = node.args
     return add(None if ks[1] is None else scale(s, ks[1]),
-               None if ks[0] is None else mul(_vec_of(x), ks[0]))
+               None if ks[0] is None else kron(_vec_of(x), ks[0]))
 
 
 def _kron_had(node: Node, ks: Sequence[Maybe]) -> Maybe:

@@ -319,7 +319,8 @@ TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
           "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
           latex=tex_call(r"\operatorname{diag}"), index=_index_diag,
-          source="{xp}.diag({0})", surface=Surface("diag", 1))
+          source="{xp}.diag({0})", surface=Surface("diag", 1),
+          lacks=(("kron", "diag(dX) selects or spreads entries of vec(dX): no Kronecker product writes it"),))
 VEC = Op("vec", _vec_shape, _jvp_linear, lambda n, i, c: unvec(c, n.args[0].shape), _lower_vec,
          call("vec"), "stacks columns; transpose: unvec", latex=tex_call(r"\operatorname{vec}"),
          index=_index_vec, kron=lambda n, ks: ks[0],
@@ -327,21 +328,28 @@ VEC = Op("vec", _vec_shape, _jvp_linear, lambda n, i, c: unvec(c, n.args[0].shap
 UNVEC = Op("unvec", _attr_shape, _jvp_linear, lambda n, i, c: vec(c), _lower_unvec,
            lambda n, a: (f"unvec({a[0][0]}, {n.shape.rows}, {n.shape.cols})", 60),
            "the inverse of vec for a given shape",
-           source=src.unvec, surface=Surface("unvec", 1, (2,), lambda sizes, values: Shape(sizes)))
+           source=src.unvec, surface=Surface("unvec", 1, (2,), lambda sizes, values: Shape(sizes)),
+           lacks=(("index", "appears only in gradients (the transpose of vec), never along a direction"),
+                  ("kron", "appears only in gradients, never along a direction")))
 KRON = Op("kron", _kron_shape, _jvp_bilinear, _vjp_kron, _lower_kron, call("kron"),
           "Kronecker product A⊗B", latex=tex_product(r" \otimes "),
           index=_index_kron,
-          source=src.kron, surface=Surface("kron", 2))
+          source=src.kron, surface=Surface("kron", 2),
+          lacks=(("kron", "vec(kron(A, dX)) is a permuted Kronecker product; not written out"),))
 KRON_L = Op("kron_l", _kron_part_shape("kron_l", 0), _jvp_bilinear, _vjp_kron_l, _lower_kron_l,
             _sized_call("kron_l"),
             "B̄[k,l] = Σ A[i,j] C[(i,k),(j,l)]: the transpose of B ↦ A⊗B",
             latex=tex_call(r"\operatorname{kron}_{L}"),
-            source=src.kron_l, surface=Surface("kron_l", 2, (1, 2), lambda sizes, values: Shape(sizes)))
+            source=src.kron_l, surface=Surface("kron_l", 2, (1, 2), lambda sizes, values: Shape(sizes)),
+            lacks=(("index", "appears only in gradients (the transpose of B ↦ A⊗B), never along a direction"),
+                   ("kron", "appears only in gradients, never along a direction")))
 KRON_R = Op("kron_r", _kron_part_shape("kron_r", 1), _jvp_bilinear, _vjp_kron_r, _lower_kron_r,
             _sized_call("kron_r"),
             "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B",
             latex=tex_call(r"\operatorname{kron}_{R}"),
-            source=src.kron_r, surface=Surface("kron_r", 2, (1, 2), lambda sizes, values: Shape(sizes)))
+            source=src.kron_r, surface=Surface("kron_r", 2, (1, 2), lambda sizes, values: Shape(sizes)),
+            lacks=(("index", "appears only in gradients (the transpose of A ↦ A⊗B), never along a direction"),
+                   ("kron", "appears only in gradients, never along a direction")))
 DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
          call("det"), "determinant", latex=tex_call(r"\det"),
          domain="square X",

@@ -90,7 +90,8 @@ SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_lower, _s
            latex=_sigma_latex, index=_sigma_index,
            kron=lambda n, ks: sigma(n.attr[0], n.attr[1], n.attr[2], ks[0]),
            source=Absent("written by the generator as a sum over its index (codegen/emit.py)"),
-           surface=Absent("sigma(j, lo, hi, body)"))
+           surface=Absent("sigma(j, lo, hi, body)"),
+           lacks=(("vjp", "reverse mode transposes its body inside the sum (calculus/transpose.py)"),))
 
 
 def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Maybe) -> Maybe:
@@ -166,7 +167,8 @@ ELEM = Op("elem", _elem_shape, _jvp_linear,
           lambda n, a: (f"{paren(a[0], POSTFIX)}[{n.attr}]", POSTFIX), "p[k]: entry k (from 0)",
           latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}_{{{n.attr}}}", POSTFIX),
           index=lambda n, i, c: single(entry(n.args[0], n.attr)),
-          source=lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", surface=Absent("p[k]"))
+          source=lambda n, a, s: f"{a[0]}[{{int}}({n.attr})]", surface=Absent("p[k]"),
+          lacks=(("kron", "an entry at an integer symbol has no Kronecker form"),))
 UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
           lambda n, a: (f"unit({n.attr[0]}, {n.shape.dims[0]})", ATOM),
           "the k-th unit vector (the transpose of taking entry k)",
