@@ -110,6 +110,12 @@ class Op:
     #: The input domain the tests sample its arguments from (``tests/numeric.sample``):
     #: "real", "positive", "nonsingular", "spd", "away0" (no entry near 0), "small" (|u| < 1).
     sample: str = field(default="real")
+    #: It acts entry by entry (a derivation reads a run of such ops as one elementwise
+    #: function, named only where the run ends).
+    pointwise: bool = field(default=False)
+    #: The Frobenius rearrangement that moves it off a direction in G:op(…): one identity
+    #: for every argument, or one per argument (``A:B*C = A*C':B``, ``A:B*C = B'*A:C``).
+    frobenius: tuple[str, ...] = field(default=())
     #: The facts left None on purpose, with the reason: ``(("kron", "…"),)``.
     lacks: tuple[tuple[str, str], ...] = field(default=())
 
@@ -125,6 +131,16 @@ class Op:
 #: Every op declared, in the order of declaration (the meta-test and the reference
 #: iterate it).
 OPS: list[Op] = []
+
+
+def declared(name: str) -> Op:
+    """The op of that name, for a rule of an earlier module that builds an op declared in
+    a later one (arithmetic's Kronecker rules build vec, kron and diag of linalg) without
+    an import cycle."""
+    for op in OPS:
+        if op.name == name:
+            return op
+    raise AssertionError(f"no op named {name!r} is declared")
 
 
 class Node:

@@ -124,11 +124,6 @@ def _nonlinear(n: Node, dep: set[Node]) -> bool:
 FUSED = {(ew.UNARY["log"], la.SOFTMAX), (ew.UNARY["log"], bt.SOFTMAX_DIM)}
 
 
-#: Elementwise ops: a run of them is one elementwise function, named only where it ends.
-ELEMENTWISE = {*ew.UNARY.values(), ew.POWC, ew.EPOW, ar.ADD, ar.NEG, ar.HAD, ar.EDIV, ar.SCALE,
-               ar.DIV, ar.FILL, bt.EXPAND}
-
-
 def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     """The intermediates to name, lowest first."""
     dep = dependents(f, x) | {x}
@@ -145,7 +140,7 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
         above.add(n)
         nonlinear_above = nonlinear_above or (parent is not None and _nonlinear(parent, dep))
         if parent is not None and ((parent.op, n.op) in FUSED or
-                                   (n.op in ELEMENTWISE and parent.op in ELEMENTWISE
+                                   (n.op.pointwise and parent.op.pointwise
                                     and sum(a in dep for a in parent.args) == 1)):
             fused.add(n)  # inside one function: log∘softmax, or a run of elementwise ops
             continue
@@ -159,24 +154,19 @@ def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     return sorted(picked, key=chain.index)
 
 
-#: The Frobenius rearrangement each op on the way to dX applies.
-REARRANGEMENTS = [
-    (lambda n, h: n.op is ar.MATMUL and h in n.args[1].walk(), "A:B*C = B'*A:C"),
-    (lambda n, h: n.op is ar.MATMUL and h in n.args[0].walk(), "A:B*C = A*C':B"),
-    (lambda n, h: n.op is ar.HAD, "A:B.*C = A.*B:C"),
-    (lambda n, h: n.op is ar.EDIV, "A:B./C = A./C:B"),
-    (lambda n, h: n.op is ar.TRANSPOSE, "A:B' = A':B"),
-    (lambda n, h: n.op is la.TRACE, "tr(A) = eye:A"),
-    (lambda n, h: n.op in (ar.SUM, bt.SUM_DIM, bt.EXPAND), "sum(A) = matrix(1):A"),
-    (lambda n, h: n.op is se.SIGMA, "term by term of the sum"),
-]
+def _rearrangements(n: Node, h: Node) -> list[str]:
+    """The op's Frobenius identities for the arguments that hold h (``Op.frobenius``),
+    the last argument's first."""
+    rules = n.op.frobenius
+    if len(rules) <= 1:
+        return list(rules)
+    return [r for r, a in reversed(list(zip(rules, n.args))) if h in a.walk()]
 
 
 def rules_used(lin: Node, h: Node) -> str:
     """The rearrangements that move everything off the direction h in G:lin."""
     dep = dependents(lin, h)
-    found = [rule for n in lin.walk() if n in dep and n != h
-             for test, rule in REARRANGEMENTS if test(n, h)]
+    found = [r for n in lin.walk() if n in dep and n != h for r in _rearrangements(n, h)]
     return ", ".join(dict.fromkeys(found)) or "the Frobenius product"
 
 

@@ -20,7 +20,6 @@ from ..expr import Absent, Node, Op, apply
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import linalg as la
-from ..ops import matfun as mf
 from ..ops.notation import product
 
 #: The size assumed for a dimension the shapes leave symbolic.

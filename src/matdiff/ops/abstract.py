@@ -12,7 +12,7 @@ import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import MatdiffError
-from ..expr import Absent, Surface, Node, Op, apply, var
+from ..expr import Absent, Node, Op, apply, var
 from .arithmetic import Maybe, inner
 from .notation import call, tex_call
 

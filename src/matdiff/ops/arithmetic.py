@@ -5,13 +5,13 @@ and printing in one place. The constructors treat ``None`` as a zero.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
 import numpy as np
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import Absent, Surface, ATOM, MUL, Node, Op, apply, const, const_value
+from ..expr import ATOM, MUL, Absent, Node, Op, Surface, apply, const, const_value, declared
 from ..indexing import IndexContext, Terms, delta, rows_cols, scaled, single, summed, tensor, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
@@ -142,44 +142,44 @@ def _index_ediv(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 # --- Kronecker forms: vec(node) = K vec(dX) ------------------------------------
 
+def _linalg(name: str, *args: Node) -> Node:
+    """vec, kron or diag (declared in linalg, which builds on this module)."""
+    return apply(declared(name), args)
+
+
 def _vec_of(x: Node) -> Node:
     """vec of a constant value (a vector is its own vec)."""
-    from .linalg import vec
-    return x if not x.shape.is_matrix else vec(x)  # type: ignore[return-value]
+    return x if not x.shape.is_matrix else _linalg("vec", x)
 
 
 def _kron_matmul(node: Node, ks: Sequence[Maybe]) -> Maybe:
     """vec(A dB) = (I ⊗ A) vec(dB); vec(dA B) = (B' ⊗ I) vec(dA)."""
-    from .linalg import kron
     a, b = node.args
     out = None
     if ks[1] is not None:
-        out = mul(a if b.shape.is_col else kron(eye(b.shape.cols), a), ks[1])
+        out = mul(a if b.shape.is_col else _linalg("kron", eye(b.shape.cols), a), ks[1])
     if ks[0] is not None:
-        right = transpose(b) if a.shape.row else kron(transpose(b), eye(a.shape.rows))
+        right = transpose(b) if a.shape.row else _linalg("kron", cast(Node, transpose(b)), eye(a.shape.rows))
         out = add(out, mul(right, ks[0]))
     return out
 
 
 def _kron_scale(node: Node, ks: Sequence[Maybe]) -> Maybe:
     """vec(s dX) = s vec(dX); vec(ds X) = vec(X) ds = vec(X) ⊗ K_s (K_s is 1×k)."""
-    from .linalg import kron
     s, x = node.args
     return add(None if ks[1] is None else scale(s, ks[1]),
-               None if ks[0] is None else kron(_vec_of(x), ks[0]))
+               None if ks[0] is None else _linalg("kron", _vec_of(x), ks[0]))
 
 
 def _kron_had(node: Node, ks: Sequence[Maybe]) -> Maybe:
     """vec(A ⊙ dX) = diag(vec(A)) vec(dX)."""
-    from .linalg import diag
     i = 0 if ks[0] is not None else 1
-    return mul(diag(_vec_of(node.args[1 - i])), ks[i])
+    return mul(_linalg("diag", _vec_of(node.args[1 - i])), ks[i])
 
 
 def _kron_ediv(node: Node, ks: Sequence[Maybe]) -> Maybe:
-    from .linalg import diag
     v = node.args[1]
-    return mul(diag(_vec_of(ediv(fill(const(1.0), v.shape), v))), ks[0])  # type: ignore[arg-type]
+    return mul(_linalg("diag", _vec_of(cast(Node, ediv(fill(const(1.0), v.shape), v)))), ks[0])
 
 
 def _kron_transpose(node: Node, ks: Sequence[Maybe]) -> Maybe:
@@ -223,48 +223,57 @@ ADD = Op("add", same_shape, _jvp_linear, lambda n, i, c: c, lambda n, v, c: v[0]
          "a + b", latex=plus,
          index=lambda n, i, c: c.lower(n.args[0], i) + c.lower(n.args[1], i),
          kron=lambda n, ks: add(ks[0], ks[1]), elementwise=True,
-         source="{0} + {1}", surface=Absent("the operator +"))
+         source="{0} + {1}", surface=Absent("the operator +"),
+         pointwise=True)
 NEG = Op("neg", _first, _jvp_linear, lambda n, i, c: neg(c), lambda n, v, c: -v[0], minus, "-a", latex=minus,
          index=lambda n, i, c: scaled(c.lower(n.args[0], i), -1.0),
          kron=lambda n, ks: neg(ks[0]), scalar_multiple=True,
-         source="-{0}", surface=Absent("the prefix operator -"))
+         source="-{0}", surface=Absent("the prefix operator -"),
+         pointwise=True)
 SCALE = Op("scale", _scale_shape, _jvp_bilinear,
            lambda n, i, c: inner(c, n.args[1]) if i == 0 else scale(n.args[0], c),
            _lower_scale, product("*"), "s*A: a scalar times anything", latex=tex_product(" "),
            index=lambda n, i, c: times(c.lower(n.args[0], ()), c.lower(n.args[1], i)),
            kron=_kron_scale, scalar_multiple=True,
-           source=src.scale, surface=Absent("a*B, written as a product"))
+           source=src.scale, surface=Absent("a*B, written as a product"),
+           pointwise=True)
 MATMUL = Op("matmul", _matmul_shape, _jvp_bilinear,
             lambda n, i, c: mul(c, transpose(n.args[1])) if i == 0 else mul(transpose(n.args[0]), c),
             _lower_matmul, product("*"),
             "A*B; G:(A dX B) = A'GB':dX gives the transposes Ā = C B', B̄ = A' C",
             latex=tex_product(" "), index=_index_matmul, kron=_kron_matmul,
-            source=src.matmul, surface=Absent("the operator *"), cost="matmul")
+            source=src.matmul, surface=Absent("the operator *"), cost="matmul",
+            frobenius=("A:B*C = A*C':B", "A:B*C = B'*A:C"))
 TRANSPOSE = Op("transpose", _transpose_shape, _jvp_linear, lambda n, i, c: transpose(c),
                _lower_transpose, postfix("'"), "A'", latex=tex_postfix(r"^{\top}"),
                index=lambda n, i, c: c.lower(n.args[0], i[::-1]), kron=_kron_transpose,
-               source=src.transpose, surface=Absent("the postfix operator '"))
+               source=src.transpose, surface=Absent("the postfix operator '"),
+               frobenius=("A:B' = A':B",))
 HAD = Op("hadamard", same_shape, _jvp_bilinear, lambda n, i, c: had(n.args[1 - i], c),
          lambda n, v, c: v[0] * v[1], product(".*"), "A.*B; G:(A⊙dX) = (A⊙G):dX",
          latex=tex_product(r" \odot "),
          index=lambda n, i, c: times(c.lower(n.args[0], i), c.lower(n.args[1], i)),
          kron=_kron_had, elementwise=True,
-         source="{0} * {1}", surface=Absent("the operator .*"))
+         source="{0} * {1}", surface=Absent("the operator .*"),
+         pointwise=True, frobenius=("A:B.*C = A.*B:C",))
 DIV = Op("div", _div_shape, _jvp_div, lambda n, i, c: div(c, n.args[1]), _lower_div,
          product("/"), "A/s for a scalar s", latex=tex_frac,
          index=_index_div, kron=lambda n, ks: div(ks[0], n.args[1]),
          scalar_multiple=True, domain="s ≠ 0",
-         source="{0} / {1}", surface=Absent("the operator /"), sample="positive")
+         source="{0} / {1}", surface=Absent("the operator /"), sample="positive",
+         pointwise=True)
 EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
           lambda n, v, c: v[0] / v[1], product("./"), "A./B elementwise",
           latex=tex_product(r" \oslash "), index=_index_ediv,
           kron=_kron_ediv, elementwise=True,
           domain="B with no zero entry",
-          source="{0} / {1}", surface=Absent("the operator ./"), sample="positive")
+          source="{0} / {1}", surface=Absent("the operator ./"), sample="positive",
+          pointwise=True, frobenius=("A:B./C = A./C:B",))
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
          call("sum"), "sum of all entries; its transpose broadcasts",
          latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum,
-         source=src.total, surface=Absent("sum(X), parsed with sum(X, d): sum of a scalar is the scalar"))
+         source=src.total, surface=Absent("sum(X), parsed with sum(X, d): sum of a scalar is the scalar"),
+         frobenius=("sum(A) = matrix(1):A",))
 
 
 def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
@@ -295,7 +304,8 @@ FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill
           index=lambda n, i, c: c.lower(n.args[0], ()),
           kron=lambda n, ks: mul(fill(const(1.0), Shape((n.shape.rows * n.shape.cols,))), ks[0]),
           implicit=True,
-          source=src.fill, surface=Absent("vector(c), matrix(c), vector(c, n), matrix(c, m, n)"))
+          source=src.fill, surface=Absent("vector(c), matrix(c), vector(c, n), matrix(c, m, n)"),
+          pointwise=True)
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
          "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM),
          index=lambda n, i, c: single(delta(*i)),

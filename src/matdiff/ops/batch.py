@@ -14,7 +14,7 @@ from scipy import special
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import Absent, Surface, ATOM, HOLE, MUL, VAR, Node, Op, apply, const, var
+from ..expr import ATOM, HOLE, MUL, VAR, Absent, Node, Op, apply, const, var
 from ..indexing import IndexContext, Terms, single, summed, tensor, times
 from .arithmetic import (FILL, Maybe, _jvp_linear, div, eye, fill, had, mul, register, scale,
                          sub, sum_, transpose)
@@ -208,12 +208,14 @@ EXPAND = Op("expand", _expand_shape, _jvp_linear, _vjp_expand, _lower_expand, _e
             "implicit expansion: W*X + b adds b to every column, X - v' subtracts v' from "
             "every row; its transpose sums", latex=_expand_latex, index=_index_expand,
             kron=_kron_expand, implicit=True,
-            source=src.expand, surface=Absent("implicit expansion: W*X + b, or b*vector(1)'"))
+            source=src.expand, surface=Absent("implicit expansion: W*X + b, or b*vector(1)'"),
+            pointwise=True, frobenius=("sum(A) = matrix(1):A",))
 SUM_DIM = Op("sum_dim", _reduced_shape, _jvp_linear, lambda n, i, c: spread(c, n.attr, n.args[0].shape),
              lambda n, v, c: np.sum(v[0], axis=_axis(n.attr)), _with_dim("sum"),
              "sum(X, 1): column sums; sum(X, 2): row sums (vectors); the transpose repeats",
              latex=_with_dim_tex("sum"), index=_index_reduce, kron=_kron_reduce,
-             source=src.along("{xp}.sum"), surface=Absent("sum(X, d)"))
+             source=src.along("{xp}.sum"), surface=Absent("sum(X, d)"),
+             frobenius=("sum(A) = matrix(1):A",))
 MEAN = Op("mean", _mean_shape, _jvp_linear, _vjp_mean, _lower_mean, _with_dim("mean"),
           "mean(X): of all entries; mean(X, 1): of each column; mean(X, 2): of each row",
           latex=_with_dim_tex("mean"), index=_index_mean,

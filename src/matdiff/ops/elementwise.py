@@ -13,7 +13,7 @@ import numpy as np
 from scipy import special
 
 from ..dims import Shape, Unifier
-from ..expr import Absent, Surface, POWER, Node, Op, apply, const, const_value, format_number
+from ..expr import POWER, Absent, Node, Op, Surface, apply, const, const_value, format_number
 from .arithmetic import FILL, Maybe, add, ediv, fill, had, neg, same_shape, scale, sub
 from .notation import call, power, tex_call, tex_power, tex_wrap
 from . import source as src
@@ -52,7 +52,7 @@ def _make(row: Elementwise) -> Op:
     return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,
               latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")),
               domain=row.domain, source=row.source or src.elementwise(row.name),
-              surface=Surface(row.name, 1), sample=row.sample)
+              surface=Surface(row.name, 1), sample=row.sample, pointwise=True)
 
 
 LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\tan"),
@@ -159,12 +159,14 @@ POWC = Op("powc", _unary_shape, _powc_jvp, None,
           lambda n, v, c: np.power(v[0], float(n.attr)), _powc_syntax,
           "u.^p for a constant p",
           latex=lambda n, a: tex_power(n, a, format_number(n.attr), not n.shape.is_scalar),
-          source=src.powc, surface=Absent("u.^p for a constant p"))
+          source=src.powc, surface=Absent("u.^p for a constant p"),
+          pointwise=True)
 EPOW = Op("epow", same_shape, _epow_jvp, None, lambda n, v, c: np.power(v[0], v[1]),
           _epow_syntax, "u.^v elementwise (u > 0 where v varies)",
           latex=lambda n, a: tex_power(n, a, a[1][0], not n.shape.is_scalar),
           domain="u > 0 (any u where v is a constant integer)",
-          source="{0} ** {1}", surface=Absent("u.^v"), sample="positive")
+          source="{0} ** {1}", surface=Absent("u.^v"), sample="positive",
+          pointwise=True)
 
 
 def powc(u: Node, p: float) -> Node:

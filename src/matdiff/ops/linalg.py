@@ -11,7 +11,7 @@ from scipy import special
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
-from ..expr import ATOM, POSTFIX, Absent, Node, Op, Surface, Syntax, apply, square
+from ..expr import ATOM, POSTFIX, Node, Op, Surface, Syntax, apply, square
 from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had, has_rows_cols,
                          inner, mul, neg, register, scale, sub, transpose)
 from .elementwise import sign, unary
@@ -315,7 +315,8 @@ TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
            latex=tex_call(r"\operatorname{tr}"), index=_index_trace,
            kron=lambda n, ks: mul(transpose(vec(eye(n.args[0].shape.dims[0]))), ks[0]),
            domain="square X",
-           source="{xp}.trace({0})", surface=Surface("tr", 1))
+           source="{xp}.trace({0})", surface=Surface("tr", 1),
+           frobenius=("tr(A) = eye:A",))
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
           "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
           latex=tex_call(r"\operatorname{diag}"), index=_index_diag,
@@ -431,8 +432,3 @@ for _op, _make in ((TRACE, trace), (DIAG, diag), (VEC, vec), (KRON, kron)):
 register(UNVEC, lambda x, attr: unvec(x, attr), needs_attr=True)
 register(KRON_L, lambda a, c, attr: kron_l(a, c, attr), needs_attr=True)
 register(KRON_R, lambda c, b, attr: kron_r(c, b, attr), needs_attr=True)
-
-#: Functions of the language that map to one op applied to their arguments.
-CALLS: dict[str, Op] = {"tr": TRACE, "diag": DIAG, "vec": VEC, "kron": KRON, "det": DET, "adj": ADJ,
-                        "logdet": LOGDET, "inv": INV, "norm1": NORM1, "norm2": NORM2,
-                        "logsumexp": LSE, "softmax": SOFTMAX}

@@ -18,7 +18,7 @@ import scipy.linalg
 
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
-from ..expr import Absent, Surface, ATOM, POWER, POSTFIX, Node, Op, apply, square
+from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, frechet, single, summed, tensor, times
 from .arithmetic import Maybe, add, eye, mul, transpose
 from .linalg import inv

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
-from ..expr import Absent, Surface, ATOM, POSTFIX, POWER, Node, Op, apply, square
+from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
 from .arithmetic import Maybe, _jvp_linear, mul, register, scale
@@ -91,7 +91,8 @@ SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_lower, _s
            kron=lambda n, ks: sigma(n.attr[0], n.attr[1], n.attr[2], ks[0]),
            source=Absent("written by the generator as a sum over its index (codegen/emit.py)"),
            surface=Absent("sigma(j, lo, hi, body)"),
-           lacks=(("vjp", "reverse mode transposes its body inside the sum (calculus/transpose.py)"),))
+           lacks=(("vjp", "reverse mode transposes its body inside the sum (calculus/transpose.py)"),),
+           frobenius=("term by term of the sum",))
 
 
 def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Maybe) -> Maybe:

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from ..calculus.index import FORMATS, IndexForm
 from ..expr import CONST, VAR, Node, format_number
-from ..indexing import DELTA, ENTRY, FRECHET, KRON, RANGE, TENSOR, VEC, Factor, Terms
+from ..indexing import DELTA, ENTRY, FRECHET, KRON, RANGE, VEC, Factor, Terms
 from .text import to_latex, to_text
 
 

@@ -8,7 +8,6 @@ from ..expr import Op
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
-from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
 from ..syntax.parser import ALIASES, ARITY, HOW_TO, SURFACES

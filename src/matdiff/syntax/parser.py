@@ -24,7 +24,6 @@ from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
-from ..ops import linalg as la
 from ..ops import matfun as mf
 from ..ops import series as se
 from ..intexpr import IntExpr
