@@ -206,9 +206,20 @@ class Node:
         return {n.attr: n.shape for n in self.walk() if n.op is VAR}
 
 
-#: How nodes print: the renderer (a later stage) registers itself here, so that this
-#: module never imports it.
-PRINTERS: dict[str, Callable[[Node], str]] = {}
+#: How nodes print ("text": the input language, "latex"): the renderer, a later stage,
+#: registers itself here, so that no earlier stage imports it.
+PRINTERS: dict[str, Callable[..., str]] = {}
+
+
+def to_text(node: Node, **options: Any) -> str:
+    """``node`` in the input language, by the registered renderer (``render/text.py``:
+    ``share``, ``sized``, ``names``)."""
+    return PRINTERS["text"](node, **options)
+
+
+def to_latex(node: Node, **options: Any) -> str:
+    """``node`` in LaTeX, by the registered renderer (``share``, ``names``)."""
+    return PRINTERS["latex"](node, **options)
 
 
 #: A monotonic-clock deadline for the work of the current request (None: no limit).

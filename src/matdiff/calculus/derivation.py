@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..dims import Shape
-from ..expr import VAR, Node, const, dependents, hole, latex_name, var
+from ..expr import VAR, Node, const, dependents, hole, latex_name, to_latex, to_text, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import series as se
-from ..render.text import to_latex, to_text
 from ..simplify import simplify
 from .jacobian import substitute
 from .linearize import linearize

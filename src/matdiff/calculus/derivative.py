@@ -19,9 +19,8 @@ from ..errors import LimitError, MatdiffError
 from ..evaluate import MAX_ELEMENTS, context, run
 import latex2mathml.converter
 
-from ..expr import Node, const, hole, var
+from ..expr import Node, const, hole, to_latex, to_text, var
 
-from ..render.text import to_latex, to_text
 from ..syntax import parse
 from ..simplify import simplify
 from ..ops import arithmetic as ar
@@ -29,7 +28,6 @@ from ..ops import linalg as la
 from ..ops.abstract import ABSTRACT
 from .derivation import Shown, derivation, hessian_steps
 from .explain import Explanation, explain
-from ..render.index import index_latex
 from .index import OUT, WRT, IndexForm, lower
 from .kron import KronForm, kron_matrix, kron_vec
 from .jacobian import matrix_form, substitute
@@ -188,7 +186,7 @@ class Derivative:
         if self.matrix is not None:
             return f"{lhs} = {to_latex(self.matrix, share=share, names=self.names)}"
         try:
-            return index_latex(self.index())
+            return self.index().latex()
         except LimitError:
             return rf"{lhs} = \text{{(a tensor too large to print)}}"
 

@@ -8,9 +8,8 @@ import numpy as np
 
 from ..errors import MatdiffError
 from ..evaluate import as_array, context, run
-from ..expr import Node, hole, var
+from ..expr import Node, hole, to_latex, to_text, var
 from ..ops.arithmetic import add
-from ..render.text import to_latex, to_text
 from ..simplify import simplify
 from .linearize import linearize
 

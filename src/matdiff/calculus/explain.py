@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..expr import Node, const, hole, latex_name, var
+from ..expr import Node, const, hole, latex_name, to_latex, to_text, var
 from ..ops import arithmetic as ar
-from ..render.text import to_latex, to_text
 from ..simplify import simplify
 from .derivation import Link, is_cut
 from .jacobian import substitute

@@ -15,10 +15,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..evaluate import context, run
-from ..expr import HOLE, Node
+from ..expr import HOLE, Node, to_latex, to_text
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
-from ..render.text import to_latex, to_text
 
 
 class NoKronForm(Exception):

@@ -132,6 +132,7 @@ def to_latex(root: Node, share: bool = True, names: Mapping[str, Node] | None = 
 
 
 PRINTERS["text"] = to_text
+PRINTERS["latex"] = to_latex
 
 
 def _ordinal(k: int) -> str:
