@@ -354,3 +354,27 @@ def test_numbers_are_folded_and_a_zero_gradient_is_an_array(backend: str) -> Non
     assert np.allclose(np.asarray(d.compile(backend)(L=arr(np.ones(2)))), np.e)
     value, grad = matdiff.value_and_grad("tr(sign(N))", wrt="N", backend=backend)(N=arr(np.eye(2)))
     assert np.shape(grad) == (2, 2) and not np.any(np.asarray(grad))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_an_oversized_dense_tensor_is_refused_before_it_is_allocated(backend: str) -> None:
+    """The logdet Hessian at 80×80 has 41 million entries: refused with the way out named;
+    the module states its limit as MAX_ENTRIES, for its reader to raise."""
+    d = matdiff.derivative("logdet(X)", wrt="X", order=2)
+    source = d.code(backend)
+    assert "MAX_ENTRIES = 33_554_432" in source
+    x = np.eye(80)
+    if backend == "torch":
+        import torch
+        x = torch.eye(80, dtype=torch.float64)
+    with pytest.raises(ValueError, match="more than MAX_ENTRIES"):
+        d.compile(backend)(X=x)
+    namespace: dict = {}
+    exec(compile(source.replace("MAX_ENTRIES = 33_554_432", "MAX_ENTRIES = 10 ** 8"), "<m>", "exec"), namespace)
+    assert namespace["d2_dX"](X=np.eye(80) if backend == "numpy" else x).shape == (80, 80, 80, 80)
+
+
+def test_an_oversized_tensor_from_directions_is_refused() -> None:
+    d = matdiff.derivative("expm(X)", wrt="X")
+    with pytest.raises(matdiff.MatdiffError, match="entries"):
+        d.compile()(X=np.eye(80) * 0.1)

@@ -10,14 +10,14 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..dims import Dim, Shape
-from ..errors import DomainError, MatdiffError
+from ..errors import DomainError, LimitError, MatdiffError
 from ..expr import Node
 from ..ops.series import free_integers
 from . import runtime
 from .backends import BACKENDS, Backend
 from .emit import emit
 from .optimize import optimize_all
-from .tensor import TensorTerm, structured_lines, tensor_lines
+from .tensor import MAX_ENTRIES, TensorTerm, structured_lines, tensor_lines
 
 
 def backend(name: str) -> Backend:
@@ -64,6 +64,9 @@ def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequenc
             return structured_lines(terms, args, sizes)
         return tensor_lines(terms, args, sizes, b) + ["    return out"]
     body = emit(fast, params, integers, b, name, doc, tail)
+    if not structured:
+        body = f"#: The most entries the dense derivative may have (raise it to allow more).\n" \
+               f"MAX_ENTRIES = {MAX_ENTRIES:_}\n\n\n" + body
     return _module(b, body, "from matdiff.codegen import runtime" if structured else "")
 
 
@@ -123,7 +126,13 @@ def tensor_from_jvp(jvp: Callable[..., Any], args: Sequence[Any], x_shape: tuple
     else:
         kind = np.result_type(np.float32, *(np.asarray(a).dtype for a in args))
         xp, basis, move = np, np.eye(n, dtype=kind).reshape((n,) + x_shape), np.moveaxis
-    out = [xp.asarray(jvp(*args, *[basis[i] for i in index])) for index in np.ndindex(*(n,) * count)]
+    indices = list(np.ndindex(*(n,) * count))
+    first = xp.asarray(jvp(*args, *[basis[i] for i in indices[0]]))
+    entries = int(np.prod(first.shape)) * len(indices)
+    if entries > MAX_ENTRIES:
+        raise LimitError(f"the derivative has {entries:,} entries, more than {MAX_ENTRIES:,}: "
+                         "compute it along directions (directional=True)")
+    out = [first] + [xp.asarray(jvp(*args, *[basis[i] for i in index])) for index in indices[1:]]
     shape = tuple(out[0].shape)
     stacked = xp.stack(out).reshape((n,) * count + shape)
     moved = move(stacked, list(range(count)), list(range(-count, 0)))

@@ -109,17 +109,33 @@ def _broadcast(array: str, spec: str, unique: str) -> str:
     return array + "[" + ", ".join(":" if c in spec else "None" for c in unique) + "]"
 
 
+#: The most entries a generated dense derivative may have (256 MiB in float64); the
+#: generated module states it as MAX_ENTRIES, for its reader to raise.
+MAX_ENTRIES = 2 ** 25
+
+
+def size_check(sizes: Sequence[str]) -> list[str]:
+    """Lines refusing, with a clear message, a dense tensor larger than MAX_ENTRIES."""
+    product = " * ".join(f"int({s})" for s in sizes) or "1"
+    return [f"    entries_ = {product}",
+            "    if entries_ > MAX_ENTRIES:",
+            "        raise ValueError(f\"the derivative has {entries_:,} entries, more than MAX_ENTRIES = "
+            "{MAX_ENTRIES:,}: compute it along directions (directional=True) or raise MAX_ENTRIES\")"]
+
+
 def tensor_lines(terms: Sequence[TensorTerm], args: Sequence[Sequence[str]], sizes: Sequence[str],
                  backend: Backend) -> list[str]:
-    """Source lines building ``out`` (of the given axis sizes) term by term."""
+    """Source lines building ``out`` (of the given axis sizes) term by term, after a check
+    that it is no larger than the module's MAX_ENTRIES (before anything is allocated)."""
     xp = backend.names["xp"]
     shape = "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
-    lines = [f"    out = {xp}.zeros({shape}, {backend.names['like']})"]
+    lines = size_check(sizes) + [f"    out = {xp}.zeros({shape}, {backend.names['like']})"]
     first = terms[0] if terms else None
     if first is not None and first.present == first.letters and \
             (first.coef != 1.0 or len(first.factors) > 1):
         value = _value(first, args[0], xp)  # as the backend's array, whatever the inputs are
-        lines = [f"    out = {value}" if xp == "np" else f"    out = {xp}.asarray({value}, {backend.names['like']})"]
+        lines = size_check(sizes) + [f"    out = {value}" if xp == "np" else
+                                     f"    out = {xp}.asarray({value}, {backend.names['like']})"]
         terms, args = terms[1:], args[1:]
     for term, a in zip(terms, args):
         value = _value(term, a, xp)
