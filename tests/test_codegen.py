@@ -378,3 +378,27 @@ def test_an_oversized_tensor_from_directions_is_refused() -> None:
     d = matdiff.derivative("expm(X)", wrt="X")
     with pytest.raises(matdiff.MatdiffError, match="entries"):
         d.compile()(X=np.eye(80) * 0.1)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("expr", ["tr(A*expm(X))", "expm(X)", "norm2(expm(X)*A)^2"])
+def test_frechet_expm_in_jax_and_torch(expr: str, backend: str) -> None:
+    """The Fréchet derivative of expm by the block identity expm([[X, E], [0, X]])."""
+    rng = np.random.default_rng(0)
+    values = {"X": rng.standard_normal((3, 3)) / 2, "A": rng.standard_normal((3, 3))}
+    values = {k: v for k, v in values.items() if k in expr}
+    d = matdiff.derivative(expr, wrt="X")
+    want = d.evaluate(values)
+    if backend == "torch":
+        import torch
+        got = d.compile(backend)(**{k: torch.tensor(v) for k, v in values.items()}).numpy()
+    else:
+        import jax
+        with jax.enable_x64(True):
+            got = np.asarray(d.compile(backend)(**values))
+    assert np.allclose(got, want, atol=1e-8)
+
+
+def test_a_frechet_derivative_a_backend_lacks_is_refused_by_name() -> None:
+    with pytest.raises(matdiff.MatdiffError, match="of order 2 of expm has no jax form"):
+        matdiff.derivative("tr(A*expm(X))", wrt="X", order=2).code("jax")

@@ -46,6 +46,8 @@ class Backend:
     #: line used when there are no array inputs.
     like_inputs: tuple[str, ...] = ()
     no_inputs: str = ""
+    #: The (function, order) pairs its ``{frechet}`` computes; None: all of them.
+    frechet: frozenset[tuple[str, int]] | None = None
 
     @property
     def modules(self) -> frozenset[str]:
@@ -76,8 +78,10 @@ class Backend:
             raise MatdiffError(f"{what} has no {self.name} form{why}")
         if node.op is mf.MATFUN and f"{node.attr[0]}" not in self.names:
             raise MatdiffError(f"{node.attr[0]} has no {self.name} form")
-        if node.op is mf.MATFUN and node.attr[1] > 0 and "frechet" not in self.names:
-            raise MatdiffError(f"the Fréchet derivative of {node.attr[0]} has no {self.name} form")
+        if node.op is mf.MATFUN and node.attr[1] > 0 and ("frechet" not in self.names or (
+                self.frechet is not None and tuple(node.attr) not in self.frechet)):
+            order = "" if node.attr[1] == 1 else f" of order {node.attr[1]}"
+            raise MatdiffError(f"the Fréchet derivative{order} of {node.attr[0]} has no {self.name} form")
         text = template if isinstance(template, str) else template(node, args, size)
         return text.format(*args, **self.names) if isinstance(template, str) else text.format(**self.names)
 
@@ -107,7 +111,10 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                           "jnp.eye(x.shape[0])))",
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
                "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate"),
-               "norm2": _scaled_norm("jnp")},
+               "norm2": _scaled_norm("jnp"),
+               "frechet": "(lambda name, x, e: jax.scipy.linalg.expm(jnp.block([[x, e], [jnp.zeros_like(x), x]]))"
+                          "[:x.shape[0], x.shape[0]:])"},
+              frechet=frozenset({("expm", 1)}),
               like_inputs=("dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))",),
               no_inputs="dtype_ = jnp.result_type(float)")
 TORCH = Backend("torch", "import torch",
@@ -121,7 +128,10 @@ TORCH = Backend("torch", "import torch",
                  "spd_solve": "(lambda x, b: torch.cholesky_solve(b if b.dim() == 2 else b[:, None], "
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
                  "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat"),
-                 "norm2": _scaled_norm("torch")},
+                 "norm2": _scaled_norm("torch"),
+                 "frechet": "(lambda name, x, e: torch.linalg.matrix_exp(torch.cat([torch.cat([x, e], 1), "
+                            "torch.cat([torch.zeros_like(x), x], 1)], 0))[:x.shape[0], x.shape[0]:])"},
+                frechet=frozenset({("expm", 1)}),
                 like_inputs=("dtype_ = torch.float32", "for v in {group}:",
                              "    dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",
                              "device_ = next((v.device for v in {group} if isinstance(v, torch.Tensor)), None)"),
