@@ -461,6 +461,8 @@ RULES: list[Rule] = [
     Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B)", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
     Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
+    Rule("inverse-of-product", "A*inv(P*Q) = A*inv(Q)*inv(P) for square P, Q, where the chain cancels",
+         lambda n: sy.inverse_of_product(n, _chain)),
     Rule("transpose-power", "(X^k)' = (X')^k", _transpose_power),
     Rule("expand-to-collect", "A(B+C) + D = AB + AC + D, kept only when like terms merge",
          _expand_to_collect),

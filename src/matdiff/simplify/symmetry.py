@@ -6,6 +6,8 @@ Termination: the rule removes a transpose node.
 """
 from __future__ import annotations
 
+from typing import Callable, cast
+
 from ..expr import VAR, Node
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
@@ -74,4 +76,42 @@ def trace_form(n: Node) -> Node | None:
         for b, a in (n.args[0].args, n.args[0].args[::-1]):
             if b.op is ar.TRANSPOSE and b.shape.is_matrix:
                 return la.trace(ar.mul(b.args[0], a))
+    return None
+
+
+def _square(n: Node) -> bool:
+    return n.shape.is_matrix and n.shape.dims[0] == n.shape.dims[1]
+
+
+def _inverted(f: Node) -> list[Node] | None:
+    """inv(P*Q*R) = inv(R)*inv(Q)*inv(P) and its transpose, for square P, Q, R."""
+    transposed = f.op is ar.TRANSPOSE
+    inner = f.args[0] if transposed else f
+    if inner.op is not la.INV or inner.args[0].op is not ar.MATMUL:
+        return None
+    parts = ar.chain_factors(inner.args[0])
+    if not all(_square(p) for p in parts):
+        return None
+    out = [cast(Node, ar.transpose(la.inv(p.args[0]))) if p.op is ar.TRANSPOSE else la.inv(p)
+           for p in reversed(parts)]  # inv(P') as inv(P)'
+    return [cast(Node, ar.transpose(p)) for p in reversed(out)] if transposed else out
+
+
+def inverse_of_product(n: Node, cancel: Callable[[Node], Node | None]) -> Node | None:
+    """A*inv(P*Q) = A*inv(Q)*inv(P) for square factors, kept only where the chain then
+    cancels (``cancel``: X*inv(X) = I) to fewer factors: A*X*inv(X'*A*X) = inv(X')."""
+    if n.op is not ar.MATMUL:
+        return None
+    factors = ar.chain_factors(n)
+    for i, f in enumerate(factors):
+        spread = _inverted(f)
+        if spread is None:
+            continue
+        chain = factors[:i] + spread + factors[i + 1:]
+        product = chain[0]
+        for g in chain[1:]:
+            product = cast(Node, ar.mul(product, g))
+        shorter = cancel(product)
+        if shorter is not None and len(ar.chain_factors(shorter)) < len(factors):
+            return shorter
     return None
