@@ -444,6 +444,7 @@ RULES: list[Rule] = [
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("canonical-sum", "A + B = B + A (structural order, positive terms first)", _canonical_sum),
+    Rule("negated-difference", "-(A - B) = B - A, -c*(A - B) = c*(B - A)", od.negated_difference),
     Rule("canonical-factors", "a.*b = b.*a, s*t = t*s for scalars (structural order)",
          od.canonical_factors),
     Rule("group", "AC + D + BC = (A+B)C + D", _group),
