@@ -26,6 +26,16 @@ def _adjugate(xp: str, svd: str, flip: str, cat: str) -> str:
             f"((vh.T * ({before} * {after})) @ u.T))(*{svd}))")
 
 
+def _frechet_expm(xp: str, expm: str, shift: str, kron: str) -> str:
+    """Dᵏexpm(X)[E1…Ek] = the top-right block of expm(I⊗X + Σᵢ Nᵢ⊗Eᵢ), Nᵢ the 2ᵏ×2ᵏ
+    matrix with ones at (a, a + 2ⁱ) for a without bit i (exact; Higham & Relton 2014).
+    ``shift`` makes the m_×m_ matrix with ones on the s_-th superdiagonal."""
+    bits = f"(({xp}.arange(m_) // s_) % 2 == 0)[:, None]"
+    return (f"(lambda name, x, *es: (lambda m_, n_: {expm}({kron}({xp}.eye(m_, dtype=x.dtype), x) + sum("
+            f"{kron}((lambda s_: {shift} * {bits})(2 ** i), e) for i, e in enumerate(es)))[:n_, -n_:])"
+            f"(2 ** len(es), x.shape[0]))")
+
+
 def _scaled_norm(xp: str) -> str:
     """‖u‖ = m·‖u/m‖, m = max|u| (m = 0 gives 0): no overflow or underflow."""
     return (f"(lambda u: (lambda m: m * {xp}.sqrt({xp}.sum((u / m) ** 2)))"
@@ -112,9 +122,9 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
                "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate"),
                "norm2": _scaled_norm("jnp"),
-               "frechet": "(lambda name, x, e: jax.scipy.linalg.expm(jnp.block([[x, e], [jnp.zeros_like(x), x]]))"
-                          "[:x.shape[0], x.shape[0]:])"},
-              frechet=frozenset({("expm", 1)}),
+               "frechet": _frechet_expm("jnp", "jax.scipy.linalg.expm",
+                                        "jnp.eye(m_, k=s_, dtype=x.dtype)", "jnp.kron")},
+              frechet=frozenset({("expm", k) for k in range(1, 5)}),
               like_inputs=("dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))",),
               no_inputs="dtype_ = jnp.result_type(float)")
 TORCH = Backend("torch", "import torch",
@@ -129,9 +139,10 @@ TORCH = Backend("torch", "import torch",
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
                  "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat"),
                  "norm2": _scaled_norm("torch"),
-                 "frechet": "(lambda name, x, e: torch.linalg.matrix_exp(torch.cat([torch.cat([x, e], 1), "
-                            "torch.cat([torch.zeros_like(x), x], 1)], 0))[:x.shape[0], x.shape[0]:])"},
-                frechet=frozenset({("expm", 1)}),
+                 "frechet": _frechet_expm("torch", "torch.linalg.matrix_exp",
+                                          "torch.diag(x.new_ones(m_ - s_), s_)",
+                                          "(lambda a, b: torch.kron(a.contiguous(), b.contiguous()))")},
+                frechet=frozenset({("expm", k) for k in range(1, 5)}),
                 like_inputs=("dtype_ = torch.float32", "for v in {group}:",
                              "    dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",
                              "device_ = next((v.device for v in {group} if isinstance(v, torch.Tensor)), None)"),
