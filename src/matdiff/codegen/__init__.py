@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -70,13 +71,23 @@ def tensor_source(terms: Sequence[TensorTerm], out_shape: Shape, params: Sequenc
     return _module(b, body, "from matdiff.codegen import runtime" if structured else "")
 
 
+def _calls(text: str, names: dict[str, str]) -> set[str]:
+    """The names of ``names`` that ``text`` calls."""
+    return {n for n in names if re.search(rf"(?<![\w.]){n}\(", text)}
+
+
 def _module(b: Backend, body: str, extra: str = "") -> str:
     """The module around one function: standalone where the backend copies in its helpers
     (NumPy: the imports and helpers it uses, ``runtime.module``), else its imports."""
-    if b.helpers:
+    if b.name == "numpy":
         text = runtime.module(body)
         return extra + "\n" + text if extra else text
-    return b.imports + "\n\n\n" + body
+    called = set(_calls(body, b.defs))
+    for name in list(b.defs):  # a helper the module defines may call another
+        if name in called:
+            called |= _calls(b.defs[name], b.defs)
+    used = [d for name, d in b.defs.items() if name in called]
+    return b.imports + "\n\n\n" + "".join(d + "\n\n" for d in used) + body
 
 
 def compile_source(text: str, name: str) -> Callable[..., Any]:

@@ -8,12 +8,13 @@ An op without a source, or whose helper a backend lacks, raises ``MatdiffError``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..errors import MatdiffError
 from ..expr import Absent, Node, Op, Sizes
 from ..ops import matfun as mf
 from . import runtime
+from .matfuns import JAX_DEFS, TORCH_DEFS
 
 
 def _adjugate(xp: str, svd: str, flip: str, cat: str) -> str:
@@ -26,12 +27,13 @@ def _adjugate(xp: str, svd: str, flip: str, cat: str) -> str:
             f"((vh.T * ({before} * {after})) @ u.T))(*{svd}))")
 
 
-def _frechet_expm(xp: str, expm: str, shift: str, kron: str) -> str:
-    """Dᵏexpm(X)[E1…Ek] = the top-right block of expm(I⊗X + Σᵢ Nᵢ⊗Eᵢ), Nᵢ the 2ᵏ×2ᵏ
-    matrix with ones at (a, a + 2ⁱ) for a without bit i (exact; Higham & Relton 2014).
-    ``shift`` makes the m_×m_ matrix with ones on the s_-th superdiagonal."""
-    bits = f"(({xp}.arange(m_) // s_) % 2 == 0)[:, None]"
-    return (f"(lambda name, x, *es: (lambda m_, n_: {expm}({kron}({xp}.eye(m_, dtype=x.dtype), x) + sum("
+def _frechet(xp: str, expm: str, shift: str, kron: str, on: str = "") -> str:
+    """Dᵏf(X)[E1…Ek] = the top-right block of f(I⊗X + Σᵢ Nᵢ⊗Eᵢ), Nᵢ the 2ᵏ×2ᵏ matrix
+    with ones at (a, a + 2ⁱ) for a without bit i (exact; Higham & Relton 2014), ``expm``
+    the expression of f. ``shift`` makes the m_×m_ matrix with ones on the s_-th
+    superdiagonal; ``on`` places constants on x's device."""
+    bits = f"(({xp}.arange(m_{on}) // s_) % 2 == 0)[:, None]"
+    return (f"(lambda name, x, *es: (lambda m_, n_: {expm}({kron}({xp}.eye(m_, dtype=x.dtype{on}), x) + sum("
             f"{kron}((lambda s_: {shift} * {bits})(2 ** i), e) for i, e in enumerate(es)))[:n_, -n_:])"
             f"(2 ** len(es), x.shape[0]))")
 
@@ -58,6 +60,10 @@ class Backend:
     no_inputs: str = ""
     #: The (function, order) pairs its ``{frechet}`` computes; None: all of them.
     frechet: frozenset[tuple[str, int]] | None = None
+    #: ``{frechet}`` written for one function (by its name), where the backend has one.
+    frechet_of: Callable[[str], str] | None = None
+    #: Helper functions a module defines where it calls them: name -> source.
+    defs: dict[str, str] = field(default_factory=dict)
 
     @property
     def modules(self) -> frozenset[str]:
@@ -92,8 +98,11 @@ class Backend:
                 self.frechet is not None and tuple(node.attr) not in self.frechet)):
             order = "" if node.attr[1] == 1 else f" of order {node.attr[1]}"
             raise MatdiffError(f"the Fréchet derivative{order} of {node.attr[0]} has no {self.name} form")
+        names = self.names
+        if node.op is mf.MATFUN and node.attr[1] > 0 and self.frechet_of is not None:
+            names = {**names, "frechet": self.frechet_of(node.attr[0])}
         text = template if isinstance(template, str) else template(node, args, size)
-        return text.format(*args, **self.names) if isinstance(template, str) else text.format(**self.names)
+        return text.format(*args, **names) if isinstance(template, str) else text.format(**names)
 
 
 NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.special",
@@ -122,9 +131,11 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
                "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate"),
                "norm2": _scaled_norm("jnp"),
-               "frechet": _frechet_expm("jnp", "jax.scipy.linalg.expm",
-                                        "jnp.eye(m_, k=s_, dtype=x.dtype)", "jnp.kron")},
-              frechet=frozenset({("expm", k) for k in range(1, 5)}),
+               "sqrtm": "sqrtm", "logm": "logm", "frechet": ""},
+              frechet=frozenset({(f, k) for f in ("expm", "logm", "sqrtm") for k in range(1, 5)}),
+              frechet_of=lambda f: _frechet("jnp", {"expm": "jax.scipy.linalg.expm"}.get(f, f),
+                                            "jnp.eye(m_, k=s_, dtype=x.dtype)", "jnp.kron"),
+              defs=JAX_DEFS, helpers=frozenset(JAX_DEFS),
               like_inputs=("dtype_ = jnp.result_type(jnp.float32, *(jnp.asarray(v).dtype for v in {group}))",),
               no_inputs="dtype_ = jnp.result_type(float)")
 TORCH = Backend("torch", "import torch",
@@ -139,10 +150,13 @@ TORCH = Backend("torch", "import torch",
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
                  "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat"),
                  "norm2": _scaled_norm("torch"),
-                 "frechet": _frechet_expm("torch", "torch.linalg.matrix_exp",
-                                          "torch.diag(x.new_ones(m_ - s_), s_)",
-                                          "(lambda a, b: torch.kron(a.contiguous(), b.contiguous()))")},
-                frechet=frozenset({("expm", k) for k in range(1, 5)}),
+                 "sqrtm": "sqrtm", "logm": "logm", "frechet": ""},
+                frechet=frozenset({(f, k) for f in ("expm", "logm", "sqrtm") for k in range(1, 5)}),
+                frechet_of=lambda f: _frechet("torch", {"expm": "torch.linalg.matrix_exp"}.get(f, f),
+                                              "torch.diag(x.new_ones(m_ - s_), s_)",
+                                              "(lambda a, b: torch.kron(a.contiguous(), b.contiguous()))",
+                                              ", device=x.device"),
+                defs=TORCH_DEFS, helpers=frozenset(TORCH_DEFS),
                 like_inputs=("dtype_ = torch.float32", "for v in {group}:",
                              "    dtype_ = torch.promote_types(dtype_, torch.as_tensor(v).dtype)",
                              "device_ = next((v.device for v in {group} if isinstance(v, torch.Tensor)), None)"),
