@@ -228,20 +228,20 @@ class Derivative:
             if done is not None:
                 zero = ar.fill(const(0.0), self.wrt.shape) or const(0.0)
                 return Explanation(*hessian_steps(done, self.wrt, self.form or zero, self.directions[0],
-                                                  self.matrix, self._index_text()))
+                                                  self.matrix, self._index_step()))
         if self.order == 1 and self.form is not None:
             kron = index = None
             if not self.expr.shape.is_scalar:
                 k = self.kron()
                 kron = None if k is None else k.matrix
-                index = self._index_text()
+                index = self._index_step()
             done = derivation(self.expr, self.wrt, self.gradient, self.written_names, kron, index,
                               index_chain)
             if done is not None:
                 return Explanation(*done)
         return explain(self.expr, self.wrt)
 
-    def _index_text(self) -> Shown | None:
+    def _index_step(self) -> Shown | None:
         """The index form as a step's side (text and LaTeX), or None where it is too large."""
         try:
             form = self.index()

@@ -14,7 +14,6 @@ from ..dims import Dim, Shape
 from ..errors import DomainError, LimitError, MatdiffError
 from ..expr import Node
 from ..ops.series import free_integers
-from . import runtime
 from .backends import BACKENDS, Backend
 from .emit import emit
 from .optimize import optimize_all
@@ -79,8 +78,8 @@ def _calls(text: str, names: dict[str, str]) -> set[str]:
 def _module(b: Backend, body: str, extra: str = "") -> str:
     """The module around one function: standalone where the backend copies in its helpers
     (NumPy: the imports and helpers it uses, ``runtime.module``), else its imports."""
-    if b.name == "numpy":
-        text = runtime.module(body)
+    if b.standalone is not None:
+        text = b.standalone(body)
         return extra + "\n" + text if extra else text
     called = set(_calls(body, b.defs))
     for name in list(b.defs):  # a helper the module defines may call another

@@ -27,13 +27,13 @@ def _adjugate(xp: str, svd: str, flip: str, cat: str) -> str:
             f"((vh.T * ({before} * {after})) @ u.T))(*{svd}))")
 
 
-def _frechet(xp: str, expm: str, shift: str, kron: str, on: str = "") -> str:
+def _frechet(xp: str, f: str, shift: str, kron: str, on: str = "") -> str:
     """Dᵏf(X)[E1…Ek] = the top-right block of f(I⊗X + Σᵢ Nᵢ⊗Eᵢ), Nᵢ the 2ᵏ×2ᵏ matrix
-    with ones at (a, a + 2ⁱ) for a without bit i (exact; Higham & Relton 2014), ``expm``
-    the expression of f. ``shift`` makes the m_×m_ matrix with ones on the s_-th
+    with ones at (a, a + 2ⁱ) for a without bit i (exact; Higham & Relton 2014), ``f`` the
+    expression of the function. ``shift`` makes the m_×m_ matrix with ones on the s_-th
     superdiagonal; ``on`` places constants on x's device."""
     bits = f"(({xp}.arange(m_{on}) // s_) % 2 == 0)[:, None]"
-    return (f"(lambda name, x, *es: (lambda m_, n_: {expm}({kron}({xp}.eye(m_, dtype=x.dtype{on}), x) + sum("
+    return (f"(lambda name, x, *es: (lambda m_, n_: {f}({kron}({xp}.eye(m_, dtype=x.dtype{on}), x) + sum("
             f"{kron}((lambda s_: {shift} * {bits})(2 ** i), e) for i, e in enumerate(es)))[:n_, -n_:])"
             f"(2 ** len(es), x.shape[0]))")
 
@@ -58,12 +58,16 @@ class Backend:
     #: line used when there are no array inputs.
     like_inputs: tuple[str, ...] = ()
     no_inputs: str = ""
-    #: The (function, order) pairs its ``{frechet}`` computes; None: all of them.
-    frechet: frozenset[tuple[str, int]] | None = None
-    #: ``{frechet}`` written for one function (by its name), where the backend has one.
+    #: ``{frechet}`` written for one matrix function (by its name); None: the backend's
+    #: ``frechet`` name computes every one, or it has none.
     frechet_of: Callable[[str], str] | None = None
+    #: The highest order of Fréchet derivative it writes (None: any).
+    frechet_orders: int | None = None
     #: Helper functions a module defines where it calls them: name -> source.
     defs: dict[str, str] = field(default_factory=dict)
+    #: Makes a standalone module of a function's source (NumPy: copies in the runtime
+    #: helpers it calls, ``runtime.module``); None: its imports and ``defs``.
+    standalone: Callable[[str], str] | None = None
 
     @property
     def modules(self) -> frozenset[str]:
@@ -94,13 +98,15 @@ class Backend:
             raise MatdiffError(f"{what} has no {self.name} form{why}")
         if node.op is mf.MATFUN and f"{node.attr[0]}" not in self.names:
             raise MatdiffError(f"{node.attr[0]} has no {self.name} form")
-        if node.op is mf.MATFUN and node.attr[1] > 0 and ("frechet" not in self.names or (
-                self.frechet is not None and tuple(node.attr) not in self.frechet)):
-            order = "" if node.attr[1] == 1 else f" of order {node.attr[1]}"
-            raise MatdiffError(f"the Fréchet derivative{order} of {node.attr[0]} has no {self.name} form")
         names = self.names
-        if node.op is mf.MATFUN and node.attr[1] > 0 and self.frechet_of is not None:
-            names = {**names, "frechet": self.frechet_of(node.attr[0])}
+        if node.op is mf.MATFUN and node.attr[1] > 0:
+            name, k = node.attr
+            if (self.frechet_of is None and "frechet" not in names) or \
+                    (self.frechet_orders is not None and k > self.frechet_orders):
+                order = "" if k == 1 else f" of order {k}"
+                raise MatdiffError(f"the Fréchet derivative{order} of {name} has no {self.name} form")
+            if self.frechet_of is not None:
+                names = {**names, "frechet": self.frechet_of(name)}
         text = template if isinstance(template, str) else template(node, args, size)
         return text.format(*args, **names) if isinstance(template, str) else text.format(**names)
 
@@ -115,7 +121,7 @@ NUMPY = Backend("numpy", "import numpy as np\nimport scipy.linalg\nimport scipy.
                  "logsumexp_along": "scipy.special.logsumexp",
                  "relu": "(lambda u: np.maximum(u, 0.0))", "spd_inv": "spd_inv",
                  "spd_solve": "spd_solve", "adj": "adjugate", "norm2": "scipy.linalg.norm"},
-                helpers=frozenset(runtime.HELPERS),
+                helpers=frozenset(runtime.HELPERS), standalone=runtime.module,
                 like_inputs=("dtype_ = np.result_type(np.float32, *(np.asarray(v).dtype for v in {group}))",),
                 no_inputs="dtype_ = np.float64")
 JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.linalg\n"
@@ -131,8 +137,8 @@ JAX = Backend("jax", "import jax\nimport jax.numpy as jnp\nimport jax.scipy.lina
                "spd_solve": "(lambda x, b: jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(x), b))",
                "adj": _adjugate("jnp", "jnp.linalg.svd(x)", "jnp.flip({})", "jnp.concatenate"),
                "norm2": _scaled_norm("jnp"),
-               "sqrtm": "sqrtm", "logm": "logm", "frechet": ""},
-              frechet=frozenset({(f, k) for f in ("expm", "logm", "sqrtm") for k in range(1, 5)}),
+               "sqrtm": "sqrtm", "logm": "logm"},
+              frechet_orders=4,
               frechet_of=lambda f: _frechet("jnp", {"expm": "jax.scipy.linalg.expm"}.get(f, f),
                                             "jnp.eye(m_, k=s_, dtype=x.dtype)", "jnp.kron"),
               defs=JAX_DEFS, helpers=frozenset(JAX_DEFS),
@@ -150,8 +156,8 @@ TORCH = Backend("torch", "import torch",
                               "torch.linalg.cholesky(x)).reshape(b.shape))",
                  "adj": _adjugate("torch", "torch.linalg.svd(x)", "torch.flip({}, (0,))", "torch.cat"),
                  "norm2": _scaled_norm("torch"),
-                 "sqrtm": "sqrtm", "logm": "logm", "frechet": ""},
-                frechet=frozenset({(f, k) for f in ("expm", "logm", "sqrtm") for k in range(1, 5)}),
+                 "sqrtm": "sqrtm", "logm": "logm"},
+                frechet_orders=4,
                 frechet_of=lambda f: _frechet("torch", {"expm": "torch.linalg.matrix_exp"}.get(f, f),
                                               "torch.diag(x.new_ones(m_ - s_), s_)",
                                               "(lambda a, b: torch.kron(a.contiguous(), b.contiguous()))",

@@ -20,6 +20,7 @@ from ..expr import Absent, Node, Op, apply
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import linalg as la
+from ..ops import source as src
 from ..ops.notation import product
 
 #: The size assumed for a dimension the shapes leave symbolic.
@@ -44,7 +45,7 @@ BROADCAST = Op("broadcast", lambda s, attr, u: attr, None, None,
                lambda n, v, c: v[0][..., None, :] if n.args[0].shape.row else v[0][..., :, None],
                lambda n, a: (a[0][0], 60),
                "a vector beside a matrix in an elementwise op, as a broadcasting view (no copy)",
-               source=lambda n, a, s: f"{a[0]}[None, :]" if n.args[0].shape.row else f"{a[0]}[:, None]",
+               source=lambda n, a, s: src.lift(n.args[0], a[0]),
                surface=Absent("generated code only: an expansion as a view"))
 
 
@@ -103,7 +104,7 @@ ELEMENTWISE = 3.0
 def cost(root: Node) -> float:
     """Estimated time (in memory accesses) to evaluate ``root``, each distinct node once,
     by each op's cost kind (``Op.cost``): a product by its multiply-adds, a factorization
-by the cube of its size, anything else by its entries."""
+    by the cube of its size, anything else by its entries."""
     total = 0.0
     for n in root.walk():
         if n.op.cost == "matmul":

@@ -69,6 +69,10 @@ def _kron_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
     return Shape((a.rows * b.rows, a.cols * b.cols))
 
 
+#: Why an op that only a gradient contains (a transpose) needs no forward-mode form.
+_GRADIENT_ONLY = "appears only in gradients, never along a direction"
+
+
 def _kron_part_shape(name: str, known: int) -> Callable[[Sequence[Shape], Any, Unifier], Shape]:
     """kron_l(A, C, sizes of B) and kron_r(C, B, sizes of A): C must be the size of A⊗B."""
     def rule(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
@@ -330,8 +334,8 @@ UNVEC = Op("unvec", _attr_shape, _jvp_linear, lambda n, i, c: vec(c), _lower_unv
            lambda n, a: (f"unvec({a[0][0]}, {n.shape.rows}, {n.shape.cols})", 60),
            "the inverse of vec for a given shape",
            source=src.unvec, surface=Surface("unvec", 1, (2,), lambda sizes, values: Shape(sizes)),
-           lacks=(("index", "appears only in gradients (the transpose of vec), never along a direction"),
-                  ("kron", "appears only in gradients, never along a direction")))
+           lacks=(("index", _GRADIENT_ONLY + " (the transpose of vec)"),
+                  ("kron", _GRADIENT_ONLY)))
 KRON = Op("kron", _kron_shape, _jvp_bilinear, _vjp_kron, _lower_kron, call("kron"),
           "Kronecker product A⊗B", latex=tex_product(r" \otimes "),
           index=_index_kron,
@@ -342,15 +346,15 @@ KRON_L = Op("kron_l", _kron_part_shape("kron_l", 0), _jvp_bilinear, _vjp_kron_l,
             "B̄[k,l] = Σ A[i,j] C[(i,k),(j,l)]: the transpose of B ↦ A⊗B",
             latex=tex_call(r"\operatorname{kron}_{L}"),
             source=src.kron_l, surface=Surface("kron_l", 2, (1, 2), lambda sizes, values: Shape(sizes)),
-            lacks=(("index", "appears only in gradients (the transpose of B ↦ A⊗B), never along a direction"),
-                   ("kron", "appears only in gradients, never along a direction")))
+            lacks=(("index", _GRADIENT_ONLY + " (the transpose of B ↦ A⊗B)"),
+                   ("kron", _GRADIENT_ONLY)))
 KRON_R = Op("kron_r", _kron_part_shape("kron_r", 1), _jvp_bilinear, _vjp_kron_r, _lower_kron_r,
             _sized_call("kron_r"),
             "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B",
             latex=tex_call(r"\operatorname{kron}_{R}"),
             source=src.kron_r, surface=Surface("kron_r", 2, (1, 2), lambda sizes, values: Shape(sizes)),
-            lacks=(("index", "appears only in gradients (the transpose of A ↦ A⊗B), never along a direction"),
-                   ("kron", "appears only in gradients, never along a direction")))
+            lacks=(("index", _GRADIENT_ONLY + " (the transpose of A ↦ A⊗B)"),
+                   ("kron", _GRADIENT_ONLY)))
 DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
          call("det"), "determinant", latex=tex_call(r"\det"),
          domain="square X",

@@ -102,8 +102,7 @@ def matfun(n: Node, a: Sequence[str], size: Sizes) -> str:
 
 
 def expand(n: Node, a: Sequence[str], size: Sizes) -> str:
-    v = f"{a[0]}[None, :]" if n.args[0].shape.row else f"{a[0]}[:, None]"
-    return f"{{xp}}.broadcast_to({v}, ({size(n.shape.rows)}, {size(n.shape.cols)}))"
+    return f"{{xp}}.broadcast_to({lift(n.args[0], a[0])}, ({size(n.shape.rows)}, {size(n.shape.cols)}))"
 
 
 def along(call: str) -> Template:

@@ -107,11 +107,7 @@ def inverse_of_product(n: Node, cancel: Callable[[Node], Node | None]) -> Node |
         spread = _inverted(f)
         if spread is None:
             continue
-        chain = factors[:i] + spread + factors[i + 1:]
-        product = chain[0]
-        for g in chain[1:]:
-            product = cast(Node, ar.mul(product, g))
-        shorter = cancel(product)
+        shorter = cancel(ar.chain_product(factors[:i] + spread + factors[i + 1:]))
         if shorter is not None and len(ar.chain_factors(shorter)) < len(factors):
             return shorter
     return None
