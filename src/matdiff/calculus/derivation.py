@@ -351,7 +351,7 @@ def hessian_steps(done: tuple[list[Link], Meaning], x: Node, form: Node, directi
     (a matrix for a vector X, else the index form)."""
     steps, meaning = done
     xs, xt = str(x.attr), latex_name(str(x.attr))
-    grad = Shown(f"d(∂f/∂{xs})", rf"\mathrm{{d}}\left(\frac{{\partial f}}{{\partial {xt}}}\right)")
+    grad = Shown(f"d(∂f/∂{xs})", rf"\mathrm{{d}}\left({latex_name(f'∂f/∂{xs}')}\right)")
     steps = steps + [Link((grad, form), "the differential of the gradient: H[dX]")]
     if matrix is not None:
         steps.append(Link((Shown(f"∂²f/∂{xs}²", rf"\frac{{\partial^{{2}} f}}{{\partial {xt}^{{2}}}}"), matrix),
