@@ -14,7 +14,7 @@ from matdiff.errors import InternalError, MatdiffError
 SRC = Path(matdiff.__file__).parent
 #: The stages, earliest first: a module may import its own stage or an earlier one.
 STAGES = ["errors", "dims", "intexpr", "expr", "indexing", "ops", "syntax", "evaluate", "simplify",
-          "calculus", "render", "codegen", "check", "api", "__init__", "web", "cli", "__main__"]
+          "calculus", "explain", "render", "codegen", "check", "api", "__init__", "web", "cli", "__main__"]
 #: The shells, which may import lazily (the server's dependencies only when serving).
 SHELLS = ("cli", "web")
 

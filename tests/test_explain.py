@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import matdiff
-from matdiff.calculus.derivation import Link, Shown
+from matdiff.explain.derivation import Link, Shown
 from matdiff.calculus.jacobian import substitute
 from matdiff.evaluate import EvalContext, bind, run
 from matdiff.expr import HOLE, VAR, Node

@@ -7,17 +7,22 @@ from typing import Any, Callable, Mapping, TypeVar, cast
 
 import numpy as np
 
-from .calculus.derivative import LARGE, step_mathml
-from .calculus.derivative import Derivative as _Derivative
+from .calculus import derivative as calculus
+from .calculus.derivative import LARGE, Result, derive
 from .calculus.differential import Differential
-from .codegen import compile_source, inputs_of, source, tensor_from_jvp, tensor_source
-from .codegen.runtime import HELPERS
-from .codegen.tensor import TensorTerm, tensor_terms
+from .calculus.differential import differential as _differential
+from .calculus.index import IndexForm
+from .calculus.kron import KronForm
+from .codegen import compile_source, inputs_of, source
+from .codegen import derivative as codegen
+from .dims import Shape
 from .errors import InternalError, LimitError, MatdiffError
 from .evaluate import as_array, context, run
+from .explain import Explanation
+from .explain import explain as _explain
 from .expr import Node, const, var
 from .ops.arithmetic import fill, inner, mul
-from .ops.series import free_integers
+from .render import result as render
 from .render.text import describe_shape, to_text
 from .simplify import simplify
 from .syntax import parse as _parse
@@ -77,7 +82,7 @@ def derivative(expr: str | Node, wrt: str, order: int = 1, shapes: ShapeSpec | N
     _name(wrt, "wrt")
     node, names = _parse_named(expr, shapes, assume, functions) if isinstance(expr, str) \
         else (_checked(expr), {})
-    return Derivative(node, wrt, order, declared_shapes(shapes).get(wrt), names)
+    return Derivative(derive(node, wrt, order, declared_shapes(shapes).get(wrt), names))
 
 
 @guarded
@@ -92,8 +97,8 @@ def vjp(expr: str | Node, wrt: str, cotangent: str = "G", shapes: ShapeSpec | No
     if cotangent in node.variables():
         raise MatdiffError(f"the cotangent needs a name not used in the expression, got {cotangent!r}")
     if node.shape.is_scalar:
-        return Derivative(mul(var(cotangent, node.shape), node), wrt, 1, names=names)  # type: ignore[arg-type]
-    return Derivative(inner(var(cotangent, node.shape), node), wrt, 1, names=names)  # type: ignore[arg-type]
+        return Derivative(derive(mul(var(cotangent, node.shape), node), wrt, 1, names=names))  # type: ignore[arg-type]
+    return Derivative(derive(inner(var(cotangent, node.shape), node), wrt, 1, names=names))  # type: ignore[arg-type]
 
 
 @guarded
@@ -103,7 +108,7 @@ def differential(expr: str | Node, wrt: str | list[str] | None = None,
     ``differential("X'*W")`` is ``dX'*W + X'*dW``."""
     names = None if wrt is None else _names(wrt)
     node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
-    return Differential(node, names)
+    return _differential(node, names)
 
 
 @guarded
@@ -125,7 +130,7 @@ def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy
         raise MatdiffError("value_and_grad needs a scalar expression")
     grads = []
     for name in names:
-        d = _Derivative(node, name)
+        d = derive(node, name)
         shape = node.variables().get(name)
         grads.append(d.gradient if d.gradient is not None else
                      const(0.0) if shape is None else cast(Node, fill(const(0.0), shape)))
@@ -171,118 +176,132 @@ def _checked(expr: object) -> Node:
     return expr
 
 
-class Derivative(_Derivative):
-    """The k-th derivative of an expression (see ``matdiff.derivative``), with its
-    generated code; every method lets only MatdiffError out."""
+class Derivative:
+    """The k-th derivative of an expression (see ``matdiff.derivative``): a shell over the
+    frozen ``Result`` (``.result``) that renders, explains, evaluates and compiles it
+    through the stages; every method lets only MatdiffError out."""
 
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+    expr = property(lambda self: self.result.expr, doc="The expression as parsed.")
+    wrt = property(lambda self: self.result.wrt, doc="The variable, with its shape.")
+    order = property(lambda self: self.result.order, doc="The order of the derivative.")
+    gradient = property(lambda self: self.result.gradient, doc="G with df = G:dX (scalar f).")
+    unconstrained = property(lambda self: self.result.unconstrained,
+                             doc="For a structured variable, the gradient before projection.")
+    form = property(lambda self: self.result.form, doc="The multilinear form in dX, dX2, …")
+    matrix = property(lambda self: self.result.matrix, doc="The matrix notation, when it has one.")
+    directions = property(lambda self: self.result.directions, doc="The directions dX, dX2, …")
+    abstract = property(lambda self: self.result.abstract, doc="Whether it calls an unknown function.")
+
+    @property
+    def shape(self) -> Shape:
+        """Symbolic shape of the result: S_out + S_in × order."""
+        return self.result.shape
+
+    @property
+    def size(self) -> int:
+        """Distinct nodes in the derivative's expression."""
+        return self.result.size
+
+    def __str__(self) -> str:
+        """Matrix notation in the input language (parses back); a tensor without a matrix
+        form (matrix by matrix, higher orders) is shown in index form."""
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"Derivative({str(self)!r})"
+
+    @guarded
+    def text(self, share: bool = True) -> str:
+        """``str()``; ``share=False`` writes shared subexpressions out instead of naming
+        them ``where T1 = …`` (the user's own ``where`` names are kept)."""
+        return render.text(self.result, share)
+
+    @guarded
+    def latex(self, share: bool = True) -> str:
+        r"""LaTeX: ``\frac{\partial f}{\partial W} = 2 X X^{\top} W``, or the index form."""
+        return render.latex(self.result, share)
+
+    @guarded
+    def mathml(self, share: bool = True) -> str:
+        """MathML, converted from ``latex()``."""
+        return render.mathml(self.result, share)
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_html_(self) -> str:
+        return cast(str, guarded(render.html)(self.result))
+
+    @guarded
+    def index(self) -> IndexForm:
+        """Index notation, e.g. ``∂F[p,q]/∂X[m,n] = δ[p,m]·y[n,q]`` (``str()`` for text,
+        ``.latex()`` for LaTeX; its terms are typed factors holding nodes)."""
+        return calculus.index_form(self.result)
+
+    @guarded
+    def kron(self) -> KronForm | None:
+        """``dvec(F)/dvec(X)`` as a matrix expression (column-major vec), or None when no
+        Kronecker form is known (a matrix function of X, diag of X…)."""
+        return calculus.kron_form(self.result)
+
+    @guarded
+    def explain(self, index_chain: bool | None = None) -> Explanation:
+        """The derivation step by step (``str()`` for text, ``.latex()`` for LaTeX): the
+        differential approach, with the user's names and cut points named; a trace of
+        every node where that approach does not apply. ``index_chain`` shows (True) or
+        hides (False) the index-wise chain rule, where X reaches f through one
+        intermediate (default: for a matrix X)."""
+        return _explain(self.result, index_chain)
+
+    @guarded
+    def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
+        """The derivative at ``values`` as a float64 array of shape S_out + S_in × order;
+        a point outside the expression's domain is an error."""
+        return calculus.tensor(self.result, values)
+
+    @guarded
     def code(self, backend: str = "numpy", directional: bool = False, structured: bool = False) -> str:
         """Readable source of a function computing the derivative (``backend`` is numpy,
         jax or torch): the matrix form when there is one; else the tensor built term by
-        term from its index form (δs as diagonal fills, never identity tensors). With
-        ``directional``, the derivative applied to directions ``dX…`` (for order 2 of a
-        scalar, the Hessian-vector product, never forming the Hessian); with
-        ``structured`` (NumPy), a function returning a ``StructuredTensor``: the
-        factors of each term, not the entries."""
-        return self._source(backend, directional, structured)[0]
+        term from its index form. With ``directional``, the derivative applied to
+        directions ``dX…`` (for order 2 of a scalar, the Hessian-vector product); with
+        ``structured`` (NumPy), a function returning a ``StructuredTensor``."""
+        return codegen.code(self.result, backend, directional, structured)
 
-    def _source(self, backend: str, directional: bool, structured: bool) -> tuple[str, bool]:
-        """The source, and whether it computes only directional derivatives."""
-        x = str(self.wrt.attr)
-        what = f"{'∂' if self.order == 1 else f'∂^{self.order}'} of {to_text(self.expr)} with respect to {x}"
-        name = f"d{self.order}_d{x}"
-        if self.form is None:
-            if directional:
-                raise MatdiffError("the derivative is zero: it has no directional code; "
-                                   "compile() without directional=True returns its zeros")
-            params = inputs_of([self.expr], [(x, self.wrt.shape)])
-            return tensor_source([], self.shape, params, backend, name,
-                                 f"{what}: identically zero.".replace('"', "'")), False
-        if self.size > LARGE:
-            raise LimitError(f"the derivative has {self.size:,} parts; code is generated for at most "
-                             f"{LARGE:,} (a lower order, or a smaller power, stays below it)")
-        shown = self.matrix if self.matrix is not None and not directional else self.form
-        params = inputs_of([self.expr, shown], [(x, self.wrt.shape)])
-        terms = None if directional or (self.matrix is not None and not structured) else self._terms()
-        if structured and terms is None:
-            raise MatdiffError("this derivative has no factored (structured) form: one of its factors "
-                               "is not a plain matrix expression (a Fréchet derivative, vec…)")
-        if terms is not None:
-            doc = f"{what}, layout S_out + S_in: {str(self.index())}."
-            return tensor_source(terms, self.shape, params, backend, name, doc.replace('"', "'"),
-                                 structured), False
-        if self.matrix is not None and not directional:
-            doc = f"{what}: {self}. Layout S_out + S_in."
-            return source([self.matrix], params, backend, name, doc.replace('"', "'")), False
-        taken = {n for n, _ in params}
-        holes: dict[str, str] = {}
-        for k in range(len(self.directions)):
-            hole = f"d{x}" if k == 0 else f"d{x}{k + 1}"
-            holes[hole] = hole
-            while holes[hole] in taken:  # a variable named dX: the direction is dX_
-                holes[hole] += "_"
-            taken.add(holes[hole])
-        extra = [(holes[h], d.shape) for h, d in zip(holes, self.directions)]
-        doc = f"{what}, applied to directions {', '.join(holes.values())}."
-        return source([self.form], params + extra, backend, f"jvp_{x}", doc.replace('"', "'"),
-                      holes), True
-
-    def _terms(self) -> list[TensorTerm] | None:
-        try:
-            form = self.index()
-        except LimitError:
-            return None
-        return tensor_terms(form.terms, form.axes)
-
+    @guarded
     def compile(self, backend: str = "numpy", directional: bool = False,
                 structured: bool = False) -> Callable[..., Any]:
         """A callable taking the inputs (by name) and returning the derivative as an array of
         shape S_out + S_in × order (with ``directional``: the derivative along given dX…;
         with ``structured``: a ``StructuredTensor``)."""
-        text, along = self._source(backend, directional, structured)
-        name = next(line[4:].split("(", 1)[0] for line in text.splitlines()
-                    if line.startswith("def ") and line[4:].split("(", 1)[0] not in HELPERS)
-        fn = compile_source(text, name)
-        if directional or not along:
-            return fn
-        x = str(self.wrt.attr)
-        names = [n for n, _ in inputs_of([self.expr, self.form], [(x, self.wrt.shape)])]  # type: ignore[list-item]
-        integers = sorted(free_integers(self.form) - set(names))  # type: ignore[arg-type]
+        return codegen.compiled(self.result, backend, directional, structured)
 
-        def tensor(**values: Any) -> Any:
-            args = [values[n] for n in names]
-            shape = tuple(np.shape(values[x]))
-            jvp = functools.partial(inspect.unwrap(fn), **{k: values[k] for k in integers})
-            return tensor_from_jvp(jvp, args, shape, len(self.directions))
-        return tensor
-
+    @guarded
     def to_dict(self, share: bool = True) -> dict[str, Any]:
         """Every form of the derivative, as JSON-ready data (for a derivative of more than
         LARGE parts only the text and LaTeX, the rest being too long to read); ``share``:
         name shared subexpressions (``where T1 = …``)."""
-        large = self.size > LARGE
-        too_large = f"too large to show ({self.size:,} parts)"
+        r = self.result
+        large = r.size > LARGE
+        too_large = f"too large to show ({r.size:,} parts)"
 
         def shown(make: Callable[[], Any]) -> Any:
             try:
                 return too_large if large else make()
             except LimitError as e:
                 return f"too large to show: {e}"
-        k = None if large else self.kron()
-        steps = shown(lambda: self.explain().steps)
-        return {"text": self.text(share), "latex": self.latex(share), "mathml": self.mathml(share),
-                "shape": describe_shape(self.expr.shape, self.wrt.shape, self.order),
-                "index": shown(lambda: str(self.index())), "kron": None if k is None else str(k),
+        k = None if large else calculus.kron_form(r)
+        steps = shown(lambda: _explain(r).steps)
+        return {"text": render.text(r, share), "latex": render.latex(r, share),
+                "mathml": render.mathml(r, share),
+                "shape": describe_shape(r.expr.shape, r.wrt.shape, r.order),
+                "index": shown(lambda: str(calculus.index_form(r))), "kron": None if k is None else str(k),
                 "kron_layout": None if k is None else k.layout,
                 "explain": _as_list(steps if isinstance(steps, str) else [s.text() for s in steps]),
                 "explain_latex": _as_list(steps if isinstance(steps, str) else [s.latex() for s in steps]),
                 "explain_mathml": _as_list(steps if isinstance(steps, str) else
-                                           [step_mathml(s.latex()) for s in steps]),
-                "code": shown(lambda: self.code("numpy")) if self.form is not None else None}
-
-    evaluate = guarded(_Derivative.evaluate)
-    index = guarded(_Derivative.index)
-    kron = guarded(_Derivative.kron)
-    explain = guarded(_Derivative.explain)
-    latex = guarded(_Derivative.latex)
-    text = guarded(_Derivative.text)
-    mathml = guarded(_Derivative.mathml)
+                                           [render.step_mathml(s.latex()) for s in steps]),
+                "code": shown(lambda: codegen.code(r, "numpy")) if r.form is not None else None}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from .calculus.derivative import Derivative
+from .calculus.derivative import Result, derive, tensor
 from .dims import Dim
 from .errors import DomainError, LimitError, MatdiffError
 from .evaluate import MAX_ELEMENTS, context, run
@@ -56,14 +57,22 @@ def _sample(shape: tuple[int, ...], domain: str, structure: object, rng: np.rand
     return rng.standard_normal(shape) / 2
 
 
-def check(d: Derivative, seed: int = 0, size: int = 3, max_entries: int = MAX_ELEMENTS) -> CheckReport:
+class HasResult(Protocol):
+    """A shell holding a derivative's ``Result`` (``matdiff.Derivative``)."""
+
+    @property
+    def result(self) -> Result: ...
+
+
+def check(derivative: Result | HasResult, seed: int = 0, size: int = 3, max_entries: int = MAX_ELEMENTS) -> CheckReport:
     """Compare d with finite differences of the expression (order 1) or of the
     derivative one order lower, at random inputs; symbolic sizes are set to ``size``.
     The random inputs hold at most ``max_entries`` numbers in all (refused before any
     is drawn), and the derivative at most MAX_ELEMENTS."""
+    d = derivative if isinstance(derivative, Result) else derivative.result
     if d.abstract:
         raise MatdiffError("an expression with an unknown function cannot be checked numerically")
-    lower = Derivative(d.expr, str(d.wrt.attr), d.order - 1, d.wrt.shape) if d.order > 1 else None
+    lower = derive(d.expr, str(d.wrt.attr), d.order - 1, d.wrt.shape) if d.order > 1 else None
     shapes = dict(d.expr.variables())
     shapes.setdefault(str(d.wrt.attr), d.wrt.shape)
     last: Exception | None = None
@@ -95,11 +104,11 @@ def _bind(dim: Dim, sizes: dict[str, int], size: int) -> int:
     return dim.value(sizes) or size
 
 
-def _compare(d: Derivative, lower: Derivative | None, values: dict, rng: np.random.Generator,
+def _compare(d: Result, lower: Result | None, values: dict, rng: np.random.Generator,
              domain: str, sizes: dict[str, int]) -> CheckReport:
     name = str(d.wrt.attr)
     x = np.asarray(values[name], dtype=float)
-    got = d.evaluate(values)
+    got = tensor(d, values)
     v = rng.standard_normal(x.shape)
     if d.wrt.shape.structure is not None:
         v = (v + v.T) / 2 if d.wrt.shape.structure.value != "diagonal" else np.diag(np.diag(v))
@@ -108,7 +117,7 @@ def _compare(d: Derivative, lower: Derivative | None, values: dict, rng: np.rand
         moved = {**values, name: point}
         if lower is None:
             return np.asarray(run(d.expr, context([d.expr], moved)), dtype=float)
-        return lower.evaluate(moved)
+        return tensor(lower, moved)
 
     h = STEP * max(1.0, float(np.max(np.abs(x), initial=0.0)))
     ends = [f(x + t * v) for t in (h, -h, h / 2, -h / 2)]

@@ -2,6 +2,7 @@
 ``d(X'*W) = dX'*W + X'*dW``."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -14,22 +15,29 @@ from ..simplify import simplify
 from .linearize import linearize
 
 
+def differential(expr: Node, wrt: Sequence[str] | None = None) -> Differential:
+    """dF with a direction dX for each variable named in ``wrt`` (all by default)."""
+    variables = expr.variables()
+    names = list(variables) if wrt is None else list(wrt)
+    unknown = [n for n in names if n not in variables]
+    if unknown:
+        raise MatdiffError(f"{', '.join(unknown)} does not occur in the expression")
+    directions = {n: hole(n, variables[n]) for n in names}
+    total: Node | None = None
+    for n in names:
+        total = add(total, linearize(expr, var(n, variables[n]), directions[n]))
+    return Differential(expr, directions, None if total is None else simplify(total))
+
+
+@dataclass(frozen=True, eq=False)
 class Differential:
     """``dF = L[dX, dY, …]``, linear in the directions of the chosen variables."""
 
-    def __init__(self, expr: Node, wrt: Sequence[str] | None = None) -> None:
-        variables = expr.variables()
-        names = list(variables) if wrt is None else list(wrt)
-        unknown = [n for n in names if n not in variables]
-        if unknown:
-            raise MatdiffError(f"{', '.join(unknown)} does not occur in the expression")
-        self.expr = expr
-        self.directions = {n: hole(n, variables[n]) for n in names}
-        total: Node | None = None
-        for n in names:
-            total = add(total, linearize(expr, var(n, variables[n]), self.directions[n]))
-        #: The differential, an expression in the variables and their directions dX.
-        self.form = None if total is None else simplify(total)
+    expr: Node
+    #: Each variable's direction dX (a hole of its shape).
+    directions: Mapping[str, Node]
+    #: The differential, an expression in the variables and their directions dX.
+    form: Node | None
 
     def __str__(self) -> str:
         return "0" if self.form is None else to_text(self.form)

@@ -49,7 +49,7 @@ def kron_vec(x: Node) -> Node:
     return la.vec(x) if x.shape.is_matrix else (ar.transpose(x) if x.shape.row else x)  # type: ignore[return-value]
 
 
-@dataclass
+@dataclass(frozen=True)
 class KronForm:
     """``dvec(F)/dvec(X) = K``: rows index vec(F), columns vec(X) (column-major);
     entry ``K[p + P·q, m + M·n] = ∂F[p,q]/∂X[m,n]``. For a scalar f, K = vec(G)'."""

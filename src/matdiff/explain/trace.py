@@ -21,9 +21,9 @@ from ..expr import Node, const, hole, latex_name, to_latex, to_text, var
 from ..ops import arithmetic as ar
 from ..simplify import simplify
 from .derivation import Link, is_cut
-from .jacobian import substitute
-from .linearize import differentials
-from .transpose import transpose
+from ..calculus.jacobian import substitute
+from ..calculus.linearize import differentials
+from ..calculus.transpose import transpose
 
 
 @dataclass
@@ -75,7 +75,7 @@ def _shape_text(node: Node) -> str:
     return "x".join(str(d) for d in node.shape.dims) or "1x1"
 
 
-def explain(expr: Node, x: Node) -> Explanation:
+def trace(expr: Node, x: Node) -> Explanation:
     """The derivation of df and, for a scalar f, of ∂f/∂X."""
     f = simplify(expr)
     dx = hole(x.attr, x.shape)

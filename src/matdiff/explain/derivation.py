@@ -30,9 +30,9 @@ from ..ops import elementwise as ew
 from ..ops import linalg as la
 from ..ops import series as se
 from ..simplify import simplify
-from .jacobian import substitute
-from .linearize import linearize
-from .transpose import transpose
+from ..calculus.jacobian import substitute
+from ..calculus.linearize import linearize
+from ..calculus.transpose import transpose
 
 @dataclass(frozen=True)
 class Shown:
