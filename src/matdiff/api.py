@@ -20,8 +20,8 @@ from .errors import InternalError, LimitError, MatdiffError
 from .evaluate import as_array, context, run
 from .explain import Explanation
 from .explain import explain as _explain
-from .expr import Node, const, var
-from .ops.arithmetic import fill, inner, mul
+from .expr import Node, var
+from .ops.arithmetic import inner, mul
 from .render import result as render
 from .render.text import describe_shape, to_text
 from .simplify import simplify
@@ -97,8 +97,8 @@ def vjp(expr: str | Node, wrt: str, cotangent: str = "G", shapes: ShapeSpec | No
     if cotangent in node.variables():
         raise MatdiffError(f"the cotangent needs a name not used in the expression, got {cotangent!r}")
     if node.shape.is_scalar:
-        return Derivative(derive(mul(var(cotangent, node.shape), node), wrt, 1, names=names))  # type: ignore[arg-type]
-    return Derivative(derive(inner(var(cotangent, node.shape), node), wrt, 1, names=names))  # type: ignore[arg-type]
+        return Derivative(derive(mul(var(cotangent, node.shape), node), wrt, 1, names=names))
+    return Derivative(derive(inner(var(cotangent, node.shape), node), wrt, 1, names=names))
 
 
 @guarded
@@ -128,12 +128,7 @@ def value_and_grad(expr: str | Node, wrt: str | list[str], backend: str = "numpy
     node = _parse(expr, shapes, assume) if isinstance(expr, str) else _checked(expr)
     if not node.shape.is_scalar:
         raise MatdiffError("value_and_grad needs a scalar expression")
-    grads = []
-    for name in names:
-        d = derive(node, name)
-        shape = node.variables().get(name)
-        grads.append(d.gradient if d.gradient is not None else
-                     const(0.0) if shape is None else cast(Node, fill(const(0.0), shape)))
+    grads = [derive(node, name).form for name in names]  # for order 1 of a scalar: the gradient
     params = inputs_of([node, *grads], [(n, node.variables()[n]) for n in names if n in node.variables()])
     text = source([simplify(node), *grads], params, backend, "value_and_grad",
                   f"The value of {to_text(node)} and its gradients with respect to {', '.join(names)}.")
@@ -204,6 +199,11 @@ class Derivative:
     def size(self) -> int:
         """Distinct nodes in the derivative's expression."""
         return self.result.size
+
+    @property
+    def is_zero(self) -> bool:
+        """Whether the derivative is identically zero (its ``form`` is then ``zero(shape)``)."""
+        return self.result.is_zero
 
     def __str__(self) -> str:
         """Matrix notation in the input language (parses back); a tensor without a matrix
@@ -304,4 +304,4 @@ class Derivative:
                 "explain_latex": _as_list(steps if isinstance(steps, str) else [s.latex() for s in steps]),
                 "explain_mathml": _as_list(steps if isinstance(steps, str) else
                                            [render.step_mathml(s.latex()) for s in steps]),
-                "code": shown(lambda: codegen.code(r, "numpy")) if r.form is not None else None}
+                "code": None if r.is_zero else shown(lambda: codegen.code(r, "numpy"))}

@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 
 #: ``shape(arg_shapes, attr, unifier) -> Shape``; raises ShapeError.
 ShapeRule = Callable[[Sequence[Shape], Any, Unifier], Shape]
-#: ``jvp(node, arg_tangents) -> tangent`` (None stands for a zero tangent).
-JvpRule = Callable[["Node", Sequence["Node | None"]], "Node | None"]
+#: ``jvp(node, arg_tangents) -> tangent`` (a tangent that is zero is ``zero(shape)``, folded away).
+JvpRule = Callable[["Node", Sequence["Node"]], "Node"]
 #: ``vjp(node, i, cotangent) -> cotangent of args[i]`` for an op linear in args[i].
-VjpRule = Callable[["Node", int, "Node"], "Node | None"]
+VjpRule = Callable[["Node", int, "Node"], "Node"]
 #: ``lower(node, arg_values, ctx) -> ndarray``; values carry leading batch axes.
 Lowering = Callable[["Node", Sequence["np.ndarray"], "EvalContext"], "np.ndarray"]
 #: ``kron(node, arg_kron_matrices) -> K`` (see ``Op.kron``).
-KronRule = Callable[["Node", Sequence["Node | None"]], "Node | None"]
+KronRule = Callable[["Node", Sequence["Node"]], "Node"]
 #: ``syntax(node, printed_args) -> (text, precedence)``, printed_args as (text, precedence).
 Syntax = Callable[["Node", Sequence[tuple[str, int]]], tuple[str, int]]
 #: Prints a dimension in generated source (``X.shape[0]``, ``3``).

@@ -39,14 +39,13 @@ CHUNK = 1_000_000
 MAX_NODES = 20_000
 
 
-def _bounded(form: Node | None) -> Node | None:
-    if form is not None:
-        count = 0
-        for _ in form.walk():
-            count += 1
-            if count > MAX_NODES:
-                raise LimitError(f"the derivative expression grows beyond {MAX_NODES:,} parts; "
-                                 "ask for a lower order or a smaller expression")
+def _bounded(form: Node) -> Node:
+    count = 0
+    for _ in form.walk():
+        count += 1
+        if count > MAX_NODES:
+            raise LimitError(f"the derivative expression grows beyond {MAX_NODES:,} parts; "
+                             "ask for a lower order or a smaller expression")
     return form
 
 
@@ -61,15 +60,15 @@ def project(g: Node, structure: Structure | None) -> Node:
     if structure is None:
         return g
     if structure is Structure.DIAGONAL:
-        return la.diag(la.diag(g))  # type: ignore[return-value]
-    return ar.scale(const(0.5), ar.add(g, ar.transpose(g)))  # type: ignore[return-value]
+        return la.diag(la.diag(g))
+    return ar.scale(const(0.5), ar.add(g, ar.transpose(g)))
 
 
-def gradient(f: Node, x: Node) -> Node | None:
-    """G with df = G:dX for a scalar f (None when f does not depend on X)."""
+def gradient(f: Node, x: Node) -> Node:
+    """G with df = G:dX for a scalar f (``zero(shape)`` when f does not depend on X)."""
     d = hole(x.attr, x.shape)
     lin = linearize(f, x, d)
-    return None if lin is None else transpose(lin, d, const(1.0))
+    return transpose(lin, d, const(1.0))
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,8 @@ class Result:
     #: The directions dX, dX2, … the multilinear form is linear in.
     directions: tuple[Node, ...]
     #: The multilinear form in the directions (the gradient for order 1 of a scalar);
-    #: None for an identically zero derivative.
-    form: Node | None
+    #: ``zero(shape)`` for an identically zero derivative (``is_zero``).
+    form: Node
     #: The derivative in matrix notation (no directions left), when it has one.
     matrix: Node | None
 
@@ -109,9 +108,14 @@ class Result:
         return Shape(self.expr.shape.dims + self.wrt.shape.dims * self.order)
 
     @property
+    def is_zero(self) -> bool:
+        """Whether the derivative is identically zero."""
+        return ar.is_zero(self.form)
+
+    @property
     def size(self) -> int:
         """Distinct nodes in the derivative's expression."""
-        return 0 if self.form is None else sum(1 for _ in self.form.walk())
+        return 0 if self.is_zero else sum(1 for _ in self.form.walk())
 
 
 def derive(expr: Node, wrt: str, order: int = 1, wrt_shape: Shape | None = None,
@@ -136,26 +140,25 @@ def derive(expr: Node, wrt: str, order: int = 1, wrt_shape: Shape | None = None,
     gradient_: Node | None = None
     if expr.shape.is_scalar:
         g = gradient(f, x)
-        unconstrained = None if g is None else simplify(g)
-        gradient_ = None if g is None else simplify(project(g, structure))
+        unconstrained = simplify(g)
+        gradient_ = simplify(project(g, structure))
         form, done = gradient_, 1
     else:
         form, done = f, 0
     directions = tuple(hole(wrt, shape, k) for k in range(1, order - done + 1))
     for d in directions:
-        if form is not None:
-            form = _bounded(linearize(form, x, d))
-            form = None if form is None else substitute(form, d, project(d, structure))
-    form = None if form is None else simplify(form)
+        if not ar.is_zero(form):
+            form = substitute(_bounded(linearize(form, x, d)), d, project(d, structure))
+    form = simplify(form)
     given = dict(names or {})
     return Result(expr, x, order, tuple((k, simplify(v)) for k, v in given.items()),
                   tuple(given.items()), abstract, f, unconstrained, gradient_, directions, form,
                   _matrix_notation(form, x, directions))
 
 
-def _matrix_notation(form: Node | None, x: Node, directions: tuple[Node, ...]) -> Node | None:
+def _matrix_notation(form: Node, x: Node, directions: tuple[Node, ...]) -> Node | None:
     """The form with no directions left: the derivative as one matrix expression."""
-    if form is None or not directions:
+    if ar.is_zero(form) or not directions:
         return form
     if x.shape.is_scalar:
         for d in directions:
@@ -170,8 +173,9 @@ def _matrix_notation(form: Node | None, x: Node, directions: tuple[Node, ...]) -
 def kron_form(r: Result) -> KronForm | None:
     """``dvec(F)/dvec(X)`` as a matrix expression (column-major vec), or None when
     no Kronecker form is known (a matrix function of X, diag of X…)."""
-    if r.form is None:
+    if r.is_zero:
         return None
+    k: Node | None = None
     if not r.directions:
         k = ar.transpose(kron_vec(r.form))
     elif len(r.directions) == 1:
@@ -188,7 +192,7 @@ def index_form(r: Result) -> IndexForm:
     scalar = r.expr.shape.is_scalar
     out = sets[0] if scalar else OUT[:r.expr.shape.rank]
     holes = dict(zip(r.directions, sets[1:] if scalar else sets))
-    terms = [] if r.form is None else lower(r.form, out, holes)
+    terms = [] if r.is_zero else lower(r.form, out, holes)
     return IndexForm("f" if scalar else "F", () if scalar else out, x, tuple(sets), terms)
 
 
@@ -198,14 +202,14 @@ def tensor(r: Result, values: Mapping[str, Any]) -> np.ndarray:
     The expression itself is evaluated too, so that a point outside its domain is
     an error (unless it calls an unknown function g, which has no value)."""
     checks = () if r.abstract else (r.simplified,)
-    shown = [x for x in (r.matrix, r.form) if x is not None][:1]
+    shown = [r.form if r.matrix is None else r.matrix]
     ctx = context(checks + tuple(shown), values, {r.wrt.attr: r.wrt.shape})
     out_shape = ctx.dims(r.expr.shape)
     in_shape = ctx.dims(r.wrt.shape)
     full = out_shape + in_shape * r.order
     if math.prod(full) > MAX_ELEMENTS:
         raise LimitError(f"the derivative has {math.prod(full):,} entries; the limit is {MAX_ELEMENTS:,}")
-    if r.form is None:
+    if r.is_zero:
         for root in checks:
             run(root, ctx)
         return np.zeros(full)

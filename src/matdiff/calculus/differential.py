@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import MatdiffError
 from ..evaluate import as_array, context, run
 from ..expr import Node, hole, to_latex, to_text, var
-from ..ops.arithmetic import add
+from ..ops.arithmetic import add_all, is_zero
 from ..simplify import simplify
 from .linearize import linearize
 
@@ -23,10 +23,8 @@ def differential(expr: Node, wrt: Sequence[str] | None = None) -> Differential:
     if unknown:
         raise MatdiffError(f"{', '.join(unknown)} does not occur in the expression")
     directions = {n: hole(n, variables[n]) for n in names}
-    total: Node | None = None
-    for n in names:
-        total = add(total, linearize(expr, var(n, variables[n]), directions[n]))
-    return Differential(expr, directions, None if total is None else simplify(total))
+    total = add_all((linearize(expr, var(n, variables[n]), directions[n]) for n in names), expr.shape)
+    return Differential(expr, directions, simplify(total))
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,21 +35,19 @@ class Differential:
     #: Each variable's direction dX (a hole of its shape).
     directions: Mapping[str, Node]
     #: The differential, an expression in the variables and their directions dX.
-    form: Node | None
+    form: Node
 
     def __str__(self) -> str:
-        return "0" if self.form is None else to_text(self.form)
+        return "0" if is_zero(self.form) else to_text(self.form)
 
     def __repr__(self) -> str:
         return f"Differential({str(self)!r})"
 
     def latex(self) -> str:
-        return r"\mathrm{d}F = " + ("0" if self.form is None else to_latex(self.form))
+        return r"\mathrm{d}F = " + ("0" if is_zero(self.form) else to_latex(self.form))
 
     def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
         """dF at ``values``, which give each variable and each direction (key ``"dX"``)."""
-        if self.form is None:
-            return np.zeros(())
         plain = {k: v for k, v in values.items() if not (k.startswith("d") and k[1:] in self.directions)}
         ctx = context([self.form, self.expr], plain)
         for name, h in self.directions.items():

@@ -44,9 +44,9 @@ def _chain_through(factors: list[Node], t: Node, dep: set[Node]) -> Node | None:
     i = carrying[0]
     f, left, right = factors[i], _product(factors[:i]), _product(factors[i + 1:])
     if f.op in (ar.ADD, ar.NEG):  # L*(A + B)*R = L*A*R + L*B*R
-        parts = [matrix_form(_product(factors[:i] + [x] + factors[i + 1:]), t)  # type: ignore[arg-type]
-                 for x in f.args]
-        if None in parts:
+        parts = _every([matrix_form(ar.chain_product(factors[:i] + [x] + factors[i + 1:]), t)
+                        for x in f.args])
+        if parts is None:
             return None
         return ar.neg(parts[0]) if f.op is ar.NEG else ar.add(*parts)
     if f.shape.is_col and right is not None and right.shape.is_scalar:
@@ -59,8 +59,14 @@ def _chain_through(factors: list[Node], t: Node, dep: set[Node]) -> Node | None:
     return None
 
 
+def _every(parts: list[Node | None]) -> list[Node] | None:
+    """The parts, or None where one of them has no matrix form."""
+    known = [p for p in parts if p is not None]
+    return known if len(known) == len(parts) else None
+
+
 def _ones_row(shape: Shape) -> Node:
-    return ar.fill(const(1.0), Shape(shape.dims, row=True))  # type: ignore[return-value]
+    return ar.fill(const(1.0), Shape(shape.dims, row=True))
 
 
 def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
@@ -71,8 +77,8 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
     if op is HOLE or n not in dep or n.shape.is_matrix or n.shape.row:
         return None
     if op is ar.ADD:
-        parts = [_factor(a, h, dep) for a in args]
-        return None if None in parts else ar.add(*parts)
+        parts = _every([_factor(a, h, dep) for a in args])
+        return None if parts is None else ar.add(*parts)
     if op is ar.NEG:
         j = _factor(args[0], h, dep)
         return None if j is None else ar.neg(j)

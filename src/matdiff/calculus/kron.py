@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..dims import Dim, Shape
 from ..evaluate import context, run
 from ..expr import HOLE, Node, to_latex, to_text
 from ..ops import arithmetic as ar
@@ -26,15 +27,16 @@ class NoKronForm(Exception):
 
 def kron_matrix(lin: Node, direction: Node) -> Node | None:
     """K with vec(lin) = K vec(direction), or None if no rule gives one."""
-    ks: dict[Node, Node | None] = {}
+    columns = _size(direction)
+    ks: dict[Node, Node] = {}
     try:
         for node in lin.walk():
             if node.op is HOLE:
                 if node != direction:
                     raise NoKronForm
-                ks[node] = ar.eye(node.shape.rows * node.shape.cols)
-            elif not node.args or all(ks[a] is None for a in node.args):
-                ks[node] = None
+                ks[node] = ar.eye(columns)
+            elif not node.args or all(ar.is_zero(ks[a]) for a in node.args):
+                ks[node] = _zero_k(node, columns)
             elif node.op.kron is None:
                 raise NoKronForm
             else:
@@ -44,9 +46,22 @@ def kron_matrix(lin: Node, direction: Node) -> Node | None:
     return ks[lin]
 
 
+def _size(x: Node) -> Dim:
+    """The number of entries of x (1 for a scalar)."""
+    return x.shape.rows * x.shape.cols
+
+
+def _zero_k(node: Node, columns: Dim) -> Node:
+    """The K of a node that does not depend on the direction: a zero with a row per
+    entry of the node (a row vector for a scalar) and a column per entry of the direction."""
+    if node.shape.is_scalar:
+        return ar.zero(Shape((columns,), row=True))
+    return ar.zero(Shape((_size(node), columns)))
+
+
 def kron_vec(x: Node) -> Node:
     """vec of a value as a column (a vector is its own vec)."""
-    return la.vec(x) if x.shape.is_matrix else (ar.transpose(x) if x.shape.row else x)  # type: ignore[return-value]
+    return la.vec(x) if x.shape.is_matrix else (ar.transpose(x) if x.shape.row else x)
 
 
 @dataclass(frozen=True)

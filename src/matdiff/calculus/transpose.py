@@ -6,28 +6,31 @@ cotangents flow from the root to the hole through each op's ``vjp`` rule
 """
 from __future__ import annotations
 
-from ..ops.arithmetic import add
+from ..ops.arithmetic import add, zero
 from ..ops.series import SIGMA, sigma
 from ..expr import Node, dependents
 
 
-def transpose(lin: Node, direction: Node, cotangent: Node) -> Node | None:
-    """The adjoint of ``dX ↦ lin`` applied to ``cotangent``; None if zero."""
+def transpose(lin: Node, direction: Node, cotangent: Node) -> Node:
+    """The adjoint of ``dX ↦ lin`` applied to ``cotangent`` (``zero(shape)`` where lin
+    does not depend on dX)."""
     order = list(lin.walk())
     depends = dependents(lin, direction)
-    cots: dict[Node, Node | None] = {lin: cotangent}
+    cots: dict[Node, Node] = {lin: cotangent}
+
+    def send(a: Node, c: Node) -> None:
+        cots[a] = add(cots[a], c) if a in cots else c
     for node in reversed(order):
         c = cots.get(node)
         if c is None or node not in depends or not node.args:
             continue
         if node.op is SIGMA:  # a sigma binds its index: its body is transposed whole
-            inner = transpose(node.args[0], direction, c)
             j, lo, hi = node.attr
-            cots[direction] = add(cots.get(direction), sigma(j, lo, hi, inner))
+            send(direction, sigma(j, lo, hi, transpose(node.args[0], direction, c)))
             continue
         for i, a in enumerate(node.args):
             if a in depends:
                 if node.op.vjp is None:
                     raise AssertionError(f"{node.op.name} is not linear in its argument {i}")
-                cots[a] = add(cots.get(a), node.op.vjp(node, i, c))
-    return cots.get(direction)
+                send(a, node.op.vjp(node, i, c))
+    return cots.get(direction, zero(direction.shape))

@@ -34,7 +34,7 @@ def _source(r: Result, backend: str, directional: bool, structured: bool) -> tup
     x = str(r.wrt.attr)
     what = f"{'∂' if r.order == 1 else f'∂^{r.order}'} of {to_text(r.expr)} with respect to {x}"
     name = f"d{r.order}_d{x}"
-    if r.form is None:
+    if r.is_zero:
         if directional:
             raise MatdiffError("the derivative is zero: it has no directional code; "
                                "compile() without directional=True returns its zeros")
@@ -89,7 +89,7 @@ def compiled(r: Result, backend: str = "numpy", directional: bool = False,
     name = next(line[4:].split("(", 1)[0] for line in source_text.splitlines()
                 if line.startswith("def ") and line[4:].split("(", 1)[0] not in HELPERS)
     fn = compile_source(source_text, name)
-    if directional or not along or r.form is None:
+    if directional or not along or r.is_zero:
         return fn
     x = str(r.wrt.attr)
     names = [n for n, _ in inputs_of([r.expr, r.form], [(x, r.wrt.shape)])]

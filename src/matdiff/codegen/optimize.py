@@ -141,10 +141,10 @@ def _distributed(n: Node) -> Node | None:
     for i, side in enumerate((a, b)):
         if side.op is ar.ADD:
             parts = [ar.mul(p, b) if i == 0 else ar.mul(a, p) for p in side.args]
-            return ar.add(*(_best(p) for p in parts))  # type: ignore[arg-type]
+            return ar.add(*(_best(p) for p in parts))
         if side.op is ar.NEG:
             inner = ar.mul(side.args[0], b) if i == 0 else ar.mul(a, side.args[0])
-            return ar.neg(_best(inner))  # type: ignore[arg-type]
+            return ar.neg(_best(inner))
     return None
 
 
@@ -249,7 +249,7 @@ def _shared_transposes(roots: list[Node]) -> list[Node]:
     for r in roots:
         for n in r.walk():
             if n in alias:
-                out[n] = ar.transpose(out.get(alias[n], alias[n]))  # type: ignore[assignment]
+                out[n] = ar.transpose(out.get(alias[n], alias[n]))
             else:
                 out[n] = ar.with_args(n, [out[a] for a in n.args])
     return [out[r] for r in roots]

@@ -4,8 +4,6 @@ approach does not apply (``trace``)."""
 from __future__ import annotations
 
 from ..errors import LimitError
-from ..expr import const
-from ..ops import arithmetic as ar
 from ..calculus.derivative import Result, index_form, kron_form
 from .derivation import Shown, derivation, hessian_steps
 from .trace import Explanation, trace
@@ -22,10 +20,9 @@ def explain(r: Result, index_chain: bool | None = None) -> Explanation:
     if r.order == 2 and scalar and r.gradient is not None:
         done = derivation(r.expr, r.wrt, r.gradient, names)
         if done is not None:
-            zero = ar.fill(const(0.0), r.wrt.shape) or const(0.0)
-            return Explanation(*hessian_steps(done, r.wrt, r.form or zero, r.directions[0],
+            return Explanation(*hessian_steps(done, r.wrt, r.form, r.directions[0],
                                               r.matrix, index_step(r)))
-    if r.order == 1 and r.form is not None:
+    if r.order == 1 and not r.is_zero:
         kron = index = None
         if not scalar:
             k = kron_form(r)

@@ -213,7 +213,7 @@ def derivation(expr: Node, x: Node, gradient: Node | None, names: Mapping[str, N
 def _tensor(f: Node, x: Node, kron: Node | None, index: Shown | None) -> tuple[list[Link], Meaning] | None:
     dx = hole(str(x.attr), x.shape)
     df = linearize(f, x, dx)
-    if df is None or (kron is None and index is None):
+    if ar.is_zero(df) or (kron is None and index is None):
         return None
     out = var("F", f.shape)
     steps = [Link((hole("F", f.shape), simplify(df)), "differential")]
@@ -285,18 +285,18 @@ class _Scalar:
         diffs = []
         for k, c in enumerate(picked):
             d = linearize(self.defs[c], below[k], holes[k])
-            if d is None:
+            if ar.is_zero(d):
                 return None
             diffs.append(self.short(d))
-            self.meaning[holes[k + 1]] = linearize(c, x, self.dx)  # type: ignore[assignment]
+            self.meaning[holes[k + 1]] = linearize(c, x, self.dx)
             steps.append(Link((holes[k + 1], diffs[-1]), "differential"))
         top = linearize(simplify(outer), below[-1], holes[-1])
-        g = None if top is None else transpose(top, holes[-1], const(1.0))
-        if top is None or g is None:
+        g = transpose(top, holes[-1], const(1.0))
+        if ar.is_zero(top) or ar.is_zero(g):
             return None
         g = self.short(g)
         df = hole("f", f.shape)
-        self.meaning[df] = linearize(f, x, self.dx)  # type: ignore[assignment]
+        self.meaning[df] = linearize(f, x, self.dx)
         if not picked:
             steps.append(Link((df, self.short(top), ((g, holes[0]),)),
                               "Frobenius form: " + rules_used(top, holes[0])))
@@ -308,7 +308,7 @@ class _Scalar:
                 steps.append(Link((name, g), f"∂f/∂{label[picked[k]].attr}, named"))
                 g = name
             lower = transpose(diffs[k], holes[k], g)
-            if lower is None:
+            if ar.is_zero(lower):
                 return None
             lower = self.short(lower)
             why = rules_used(diffs[k], holes[k])

@@ -80,7 +80,7 @@ def trace(expr: Node, x: Node) -> Explanation:
     f = simplify(expr)
     dx = hole(x.attr, x.shape)
     tangent = differentials(f, x, dx)
-    order = [n for n in f.walk() if n.args and tangent[n] is not None]
+    order = [n for n in f.walk() if n.args and not ar.is_zero(tangent[n])]
     names = {n: var(f"U{k}", n.shape) for k, n in enumerate(order, 1)}
     names[f] = var("f" if f.shape.is_scalar else "F", f.shape)
     diffs = {n: hole(str(names[n].attr), n.shape) for n in order}
@@ -92,11 +92,11 @@ def trace(expr: Node, x: Node) -> Explanation:
 
     for n in order:
         local = ar.with_args(n, [shown(a) for a in n.args])
-        tangents = [dx if a == x else diffs.get(a) for a in n.args]
-        d_local = n.op.jvp(local, tangents) if n.op.jvp else None
-        d_local = substitute(d_local, local, names[n]) if d_local is not None else const(0.0)
+        tangents = [dx if a == x else diffs.get(a, ar.zero(a.shape)) for a in n.args]
+        d_local = n.op.jvp(local, tangents) if n.op.jvp else ar.zero(n.shape)
+        d_local = substitute(d_local, local, names[n])
         meaning[names[n]] = n
-        meaning[diffs[n]] = tangent[n]  # type: ignore[assignment]
+        meaning[diffs[n]] = tangent[n]
         steps.append(Step("definition", names[n], local))
         steps.append(Step(f"d of {n.op.name}", diffs[n], simplify(d_local)))
     if not f.shape.is_scalar or not order:
@@ -105,31 +105,32 @@ def trace(expr: Node, x: Node) -> Explanation:
     return Explanation(steps, meaning)
 
 
-def _local_vjp(n: Node, i: int, direction: Node, cotangent: Node) -> Node | None:
+def _local_vjp(n: Node, i: int, direction: Node, cotangent: Node) -> Node:
     """The cotangent of n's i-th argument: transpose d n = J_i[d a_i] at the cotangent."""
-    lin = n.op.jvp(n, [direction if j == i else None for j in range(len(n.args))]) \
-        if n.op.jvp else None
-    return None if lin is None else transpose(lin, direction, cotangent)
+    if n.op.jvp is None:
+        return ar.zero(direction.shape)
+    lin = n.op.jvp(n, [direction if j == i else ar.zero(a.shape) for j, a in enumerate(n.args)])
+    return transpose(lin, direction, cotangent)
 
 
-def _reverse(f: Node, x: Node, dx: Node, df_value: Node | None, order: list[Node],
+def _reverse(f: Node, x: Node, dx: Node, df_value: Node, order: list[Node],
              names: dict[Node, Node], diffs: dict[Node, Node], meaning: dict[Node, Node]) -> list[Step]:
     """Cotangents from f back to X: Gk = ∂f/∂Uk, each collected from its users (df_value
     is df itself, in dX)."""
     steps: list[Step] = []
     df = hole("f", f.shape)
-    meaning[df] = df_value  # type: ignore[assignment]
+    meaning[df] = df_value
     grads = {n: var(f"G{k}", n.shape) for k, n in enumerate(order, 1)}
     grads[f] = const(1.0)
-    actual: dict[Node, Node | None] = {f: const(1.0)}
-    shown: dict[Node, Node | None] = {f: const(1.0)}
+    actual: dict[Node, Node] = {f: const(1.0)}
+    shown: dict[Node, Node] = {f: const(1.0)}
     for n in reversed(order):
-        if actual.get(n) is None:
+        if n not in actual:
             continue
         if n is not f:
-            meaning[grads[n]] = simplify(actual[n])  # type: ignore[arg-type]
+            meaning[grads[n]] = simplify(actual[n])
             steps.append(Step(f"∂f/∂{names[n].attr}, collected from its users", grads[n],
-                              simplify(shown[n])))  # type: ignore[arg-type]
+                              simplify(shown[n])))
             if is_cut(f, x, n):
                 steps.append(Step("Frobenius form", df, ar.inner(grads[n], diffs[n])))
             if n.shape.is_matrix:
@@ -149,14 +150,13 @@ def _reverse(f: Node, x: Node, dx: Node, df_value: Node | None, order: list[Node
                 continue
             h = diffs.get(a, dx)
             piece = _local_vjp(local, i, h, grads[n])
-            if piece is not None:
-                piece = substitute(piece, local, names[n]) if n is not f else piece
-            shown[a] = ar.add(shown.get(a), piece)
-            actual[a] = ar.add(actual.get(a), _local_vjp(n, i, h, actual[n]))  # type: ignore[arg-type]
+            piece = substitute(piece, local, names[n]) if n is not f else piece
+            shown[a] = ar.add(shown.get(a, ar.zero(a.shape)), piece)
+            actual[a] = ar.add(actual.get(a, ar.zero(a.shape)), _local_vjp(n, i, h, actual[n]))
     g = actual.get(x)
     if g is not None:
         gx = var(f"G_{x.attr}", x.shape)
         meaning[gx] = simplify(g)
-        steps.append(Step("gradient", gx, simplify(shown[x])))  # type: ignore[arg-type]
+        steps.append(Step("gradient", gx, simplify(shown[x])))
         steps.append(Step("simplified", gx, simplify(g)))
     return steps

@@ -13,7 +13,7 @@ import numpy as np
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import MatdiffError
 from ..expr import Absent, Node, Op, apply, var
-from .arithmetic import Maybe, inner
+from .arithmetic import inner
 from .notation import call, tex_call
 
 
@@ -21,7 +21,7 @@ def _shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
     return SCALAR
 
 
-def _jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp(node: Node, ts: Sequence[Node]) -> Node:
     """d g(U) = G:dU."""
     return inner(gradient_of(node), ts[0])
 

@@ -1,25 +1,22 @@
 """Arithmetic: +, unary -, scaling, products, transpose, elementwise product and
 division, sums and constants. Each op declares its shape rule, linearization
 (jvp), transpose rule (vjp, for the arguments it is linear in), NumPy lowering
-and printing in one place. The constructors treat ``None`` as a zero.
+and printing in one place. The constructors fold the one zero (``zero(shape)``) away.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence, cast
+from typing import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, MUL, Absent, Node, Op, Surface, apply, const, const_value, declared
+from ..expr import ATOM, CONST, MUL, Absent, Node, Op, Surface, apply, const, const_value, declared
 from ..indexing import IndexContext, Terms, delta, rows_cols, scaled, single, summed, tensor, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
                        tex_product)
 from . import source as src
-
-Maybe = Node | None
-
 
 def same_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
     """Both operands have one shape (scalars included)."""
@@ -131,20 +128,20 @@ def _index_sum(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 def _index_div(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     b = node.args[1]
-    return times(ctx.lower(node.args[0], idx), single(tensor(div(const(1.0), b))))  # type: ignore[arg-type]
+    return times(ctx.lower(node.args[0], idx), single(tensor(div(const(1.0), b))))
 
 
 def _index_ediv(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     b = node.args[1]
     recip = ediv(fill(const(1.0), b.shape), b)
-    return times(ctx.lower(node.args[0], idx), single(tensor(recip, idx)))  # type: ignore[arg-type]
+    return times(ctx.lower(node.args[0], idx), single(tensor(recip, idx)))
 
 
 # --- Kronecker forms: vec(node) = K vec(dX) ------------------------------------
 
 def _linalg(name: str, *args: Node) -> Node:
     """vec, kron or diag (declared in linalg, which builds on this module)."""
-    return apply(declared(name), args)
+    return multilinear(declared(name), args)
 
 
 def _vec_of(x: Node) -> Node:
@@ -152,37 +149,33 @@ def _vec_of(x: Node) -> Node:
     return x if not x.shape.is_matrix else _linalg("vec", x)
 
 
-def _kron_matmul(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_matmul(node: Node, ks: Sequence[Node]) -> Node:
     """vec(A dB) = (I ⊗ A) vec(dB); vec(dA B) = (B' ⊗ I) vec(dA)."""
     a, b = node.args
-    out = None
-    if ks[1] is not None:
-        out = mul(a if b.shape.is_col else _linalg("kron", eye(b.shape.cols), a), ks[1])
-    if ks[0] is not None:
-        right = transpose(b) if a.shape.row else _linalg("kron", cast(Node, transpose(b)), eye(a.shape.rows))
-        out = add(out, mul(right, ks[0]))
-    return out
+    left = mul(a if b.shape.is_col else _linalg("kron", eye(b.shape.cols), a), ks[1])
+    right = transpose(b) if a.shape.row else _linalg("kron", transpose(b), eye(a.shape.rows))
+    return add(left, mul(right, ks[0]))
 
 
-def _kron_scale(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_scale(node: Node, ks: Sequence[Node]) -> Node:
     """vec(s dX) = s vec(dX); vec(ds X) = vec(X) ds = vec(X) ⊗ K_s (K_s is 1×k)."""
     s, x = node.args
-    return add(None if ks[1] is None else scale(s, ks[1]),
-               None if ks[0] is None else _linalg("kron", _vec_of(x), ks[0]))
+    by_s = ks[0] if is_zero(ks[0]) else _linalg("kron", _vec_of(x), ks[0])
+    return add(scale(s, ks[1]), by_s)
 
 
-def _kron_had(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_had(node: Node, ks: Sequence[Node]) -> Node:
     """vec(A ⊙ dX) = diag(vec(A)) vec(dX)."""
-    i = 0 if ks[0] is not None else 1
+    i = 0 if not is_zero(ks[0]) else 1
     return mul(_linalg("diag", _vec_of(node.args[1 - i])), ks[i])
 
 
-def _kron_ediv(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_ediv(node: Node, ks: Sequence[Node]) -> Node:
     v = node.args[1]
-    return mul(_linalg("diag", _vec_of(cast(Node, ediv(fill(const(1.0), v.shape), v)))), ks[0])
+    return mul(_linalg("diag", _vec_of(ediv(fill(const(1.0), v.shape), v))), ks[0])
 
 
-def _kron_transpose(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_transpose(node: Node, ks: Sequence[Node]) -> Node:
     """vec(dX') = K(m,n) vec(dX), the commutation matrix."""
     x = node.args[0]
     if not x.shape.is_matrix:
@@ -190,7 +183,7 @@ def _kron_transpose(node: Node, ks: Sequence[Maybe]) -> Maybe:
     return mul(commutation(x.shape.dims[0], x.shape.dims[1]), ks[0])
 
 
-def _kron_sum(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_sum(node: Node, ks: Sequence[Node]) -> Node:
     """sum(dX) = 1' vec(dX)."""
     x = node.args[0]
     return mul(fill(const(1.0), Shape((x.shape.rows * x.shape.cols,), row=True)), ks[0])
@@ -198,23 +191,23 @@ def _kron_sum(node: Node, ks: Sequence[Maybe]) -> Maybe:
 
 # --- linearizations and transposes -----------------------------------------
 
-def _jvp_linear(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_linear(node: Node, ts: Sequence[Node]) -> Node:
     """For ops linear in all their arguments jointly: apply the op to the tangents."""
     return rebuild(node, ts)
 
 
-def _jvp_bilinear(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_bilinear(node: Node, ts: Sequence[Node]) -> Node:
     """d(a∘b) = da∘b + a∘db for a product-like op."""
     a, b = node.args
     return add(rebuild(node, [ts[0], b]), rebuild(node, [a, ts[1]]))
 
 
-def _jvp_div(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_div(node: Node, ts: Sequence[Node]) -> Node:
     """d(t/s) = dt/s − (ds/s)·(t/s)."""
     return sub(div(ts[0], node.args[1]), scale(div(ts[1], node.args[1]), node))
 
 
-def _jvp_ediv(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_ediv(node: Node, ts: Sequence[Node]) -> Node:
     """d(u./v) = du./v − (u./v).*dv./v."""
     return sub(ediv(ts[0], node.args[1]), ediv(had(node, ts[1]), node.args[1]))
 
@@ -312,63 +305,93 @@ EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
          source=src.eye, surface=Absent("eye, eye(n)"))
 
 
-# --- constructors (None is zero) -------------------------------------------
+# --- zero and the constructors ------------------------------------------------
 
-def rebuild(node: Node, args: Sequence[Maybe]) -> Maybe:
+def zero(shape: Shape) -> Node:
+    """The one zero of a shape: ``0`` for a scalar, else every entry 0 (``matrix(0)``)."""
+    if shape.is_scalar:
+        return const(0.0)
+    return Node(FILL, (const(0.0),), Shape(shape.dims, shape.row), Shape(shape.dims, shape.row))
+
+
+def is_zero(n: Node) -> bool:
+    """Whether ``n`` is a zero (``0``, or a fill of 0): the constructors fold it away."""
+    return (n.op is CONST and n.attr == 0.0) or (n.op is FILL and is_zero(n.args[0]))
+
+
+def zero_of(op: Op, args: Sequence[Node], attr: Hashable = None) -> Node:
+    """The zero of the shape ``op(args)`` has (its shape rule checks the operands)."""
+    return zero(apply(op, args, attr).shape)
+
+
+def multilinear(op: Op, args: Sequence[Node], attr: Hashable = None) -> Node:
+    """``op(args)`` for an op linear in each argument: zero where an argument is."""
+    if any(is_zero(a) for a in args):
+        return zero_of(op, args, attr)
+    return apply(op, args, attr)
+
+
+def rebuild(node: Node, args: Sequence[Node]) -> Node:
     """The same op on new arguments, through its constructor (zeros propagate)."""
     return CONSTRUCTORS[node.op](*args, **({"attr": node.attr} if node.op in NEEDS_ATTR else {}))
 
 
-def add(a: Maybe, b: Maybe) -> Maybe:
-    if a is None:
-        return b
-    if b is None:
+def add(a: Node, b: Node) -> Node:
+    if is_zero(b):
         return a
+    if is_zero(a):
+        return b
     ca, cb = const_value(a), const_value(b)
     if ca is not None and cb is not None:
         return const(ca + cb)
     return apply(ADD, (a, b))
 
 
-def neg(a: Maybe) -> Maybe:
-    if a is None:
-        return None
+def neg(a: Node) -> Node:
+    if is_zero(a):
+        return a
     if a.op is NEG:
         return a.args[0]
     c = const_value(a)
     return const(-c) if c is not None else apply(NEG, (a,))
 
 
-def sub(a: Maybe, b: Maybe) -> Maybe:
+def sub(a: Node, b: Node) -> Node:
     return add(a, neg(b))
 
 
-def scale(s: Maybe, x: Maybe) -> Maybe:
+def add_all(terms: Iterable[Node], shape: Shape) -> Node:
+    """t1 + t2 + …, associated to the left; ``zero(shape)`` for no terms."""
+    out = zero(shape)
+    for t in terms:
+        out = add(out, t)
+    return out
+
+
+def scale(s: Node, x: Node) -> Node:
     """s*x for a scalar s."""
-    if s is None or x is None:
-        return None
     if const_value(x) is not None:
         s, x = x, s
     cs, cx = const_value(s), const_value(x)
+    if is_zero(s) or is_zero(x):
+        return zero_of(SCALE, (s, x))
     if cs is not None and cx is not None:
         return const(cs * cx)
     if cs == 1.0:
         return x
     if cs == -1.0:
         return neg(x)
-    if cs == 0.0:
-        return None
     return apply(SCALE, (s, x))
 
 
-def mul(a: Maybe, b: Maybe) -> Maybe:
+def mul(a: Node, b: Node) -> Node:
     """The language's ``*``: scaling when a side is scalar, else the matrix product."""
-    if a is None or b is None:
-        return None
     if a.shape.is_scalar:
         return scale(a, b)
     if b.shape.is_scalar:
         return scale(b, a)
+    if is_zero(a) or is_zero(b):
+        return zero_of(MATMUL, (a, b))
     if a.op is EYE:
         return b
     if b.op is EYE:
@@ -376,9 +399,11 @@ def mul(a: Maybe, b: Maybe) -> Maybe:
     return apply(MATMUL, (a, b))
 
 
-def transpose(a: Maybe) -> Maybe:
-    if a is None or a.shape.is_scalar:
+def transpose(a: Node) -> Node:
+    if a.shape.is_scalar:
         return a
+    if is_zero(a):
+        return zero(a.shape.transposed())
     if a.op is TRANSPOSE or (a.op is FILL and a.shape.is_vector):
         return a.args[0] if a.op is TRANSPOSE else fill(a.args[0], a.shape.transposed())
     if a.op is EYE:
@@ -386,21 +411,21 @@ def transpose(a: Maybe) -> Maybe:
     return apply(TRANSPOSE, (a,))
 
 
-def had(a: Maybe, b: Maybe) -> Maybe:
+def had(a: Node, b: Node) -> Node:
     """Elementwise product; a scalar side scales."""
-    if a is None or b is None:
-        return None
     if a.shape.is_scalar or b.shape.is_scalar:
         return mul(a, b)
+    if is_zero(a) or is_zero(b):
+        return zero_of(HAD, (a, b))
     for x, y in ((a, b), (b, a)):
         if x.op is FILL:
             return scale(x.args[0], y)
     return apply(HAD, (a, b))
 
 
-def div(a: Maybe, s: Node) -> Maybe:
-    if a is None:
-        return None
+def div(a: Node, s: Node) -> Node:
+    if is_zero(a):
+        return zero_of(DIV, (a, s))
     cs = const_value(s)
     if cs == 1.0:
         return a
@@ -410,28 +435,28 @@ def div(a: Maybe, s: Node) -> Maybe:
     return apply(DIV, (a, s))
 
 
-def ediv(a: Maybe, b: Node) -> Maybe:
-    if a is None:
-        return None
+def ediv(a: Node, b: Node) -> Node:
     if b.shape.is_scalar:
         return div(a, b)
+    if is_zero(a):
+        return zero_of(EDIV, (a, b))
     return apply(EDIV, (a, b))
 
 
-def sum_(a: Maybe) -> Maybe:
-    if a is None:
-        return None
+def sum_(a: Node) -> Node:
     if a.shape.is_scalar:
         return a
+    if is_zero(a):
+        return const(0.0)
     return apply(SUM, (a,))
 
 
-def fill(s: Maybe, shape: Shape) -> Maybe:
+def fill(s: Node, shape: Shape) -> Node:
     """Every entry ``s`` in the given shape (a scalar shape gives ``s`` itself)."""
-    if s is None:
-        return None
     if shape.is_scalar:
         return s
+    if is_zero(s):
+        return zero(shape)
     return apply(FILL, (s,), shape)
 
 
@@ -476,14 +501,12 @@ def chain_product(factors: Sequence[Node]) -> Node:
     """The product A*B*C… of a nonempty chain, left to right (the inverse of chain_factors)."""
     out = factors[0]
     for f in factors[1:]:
-        out = mul(out, f)  # type: ignore[assignment]
+        out = mul(out, f)
     return out
 
 
-def inner(a: Maybe, b: Maybe) -> Maybe:
+def inner(a: Node, b: Node) -> Node:
     """The Frobenius product a:b = sum(a.*b), written a'*b for column vectors."""
-    if a is None or b is None:
-        return None
     if a.shape.is_scalar:
         return mul(a, b)
     if a.shape.is_vector:
@@ -491,7 +514,7 @@ def inner(a: Maybe, b: Maybe) -> Maybe:
     return sum_(had(a, b))
 
 
-CONSTRUCTORS: dict[Op, Callable[..., Maybe]] = {
+CONSTRUCTORS: dict[Op, Callable[..., Node]] = {
     ADD: add, NEG: neg, SCALE: scale, MATMUL: mul, TRANSPOSE: transpose, HAD: had,
     DIV: div, EDIV: ediv, SUM: sum_, FILL: lambda s, attr: fill(s, attr)}
 NEEDS_ATTR = {FILL}
@@ -501,10 +524,7 @@ def with_args(node: Node, args: Sequence[Node]) -> Node:
     """The node on new arguments, through its constructor's light folding if it has one."""
     if tuple(args) == node.args:
         return node
-    out = rebuild(node, args) if node.op in CONSTRUCTORS else apply(node.op, args, node.attr)
-    if out is None:
-        return fill(const(0.0), node.shape) or const(0.0)
-    return out
+    return rebuild(node, args) if node.op in CONSTRUCTORS else apply(node.op, args, node.attr)
 
 
 def register(op: Op, constructor: object, needs_attr: bool = False) -> None:

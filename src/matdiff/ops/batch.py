@@ -16,8 +16,8 @@ from ..dims import SCALAR, Shape, Unifier
 from ..errors import ShapeError
 from ..expr import ATOM, HOLE, MUL, VAR, Absent, Node, Op, apply, const, var
 from ..indexing import IndexContext, Terms, single, summed, tensor, times
-from .arithmetic import (FILL, Maybe, _jvp_linear, div, eye, fill, had, mul, register, scale,
-                         sub, sum_, transpose)
+from .arithmetic import (FILL, _jvp_linear, div, eye, fill, had, is_zero, mul, multilinear, register, scale,
+                         sub, sum_, transpose, zero, zero_of)
 from .linalg import LSE, SOFTMAX, kron
 from . import source as src
 
@@ -137,29 +137,29 @@ def _count_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int
 
 # --- linearizations, transposes, index and Kronecker forms ----------------------------
 
-def spread(v: Maybe, d: int, shape: Shape) -> Maybe:
+def spread(v: Node, d: int, shape: Shape) -> Node:
     """A per-column (d = 1) or per-row (d = 2) vector repeated along a matrix of
     ``shape``: the transpose of ``sum(·, d)``."""
     return expand(transpose(v) if d == 1 else v, shape)
 
 
-def _jvp_softmax(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_softmax(node: Node, ts: Sequence[Node]) -> Node:
     """dS = S⊙dX − S⊙(sum(S⊙dX, d) repeated along d) for S = softmax(X, d)."""
     d = node.attr
     return sub(had(node, ts[0]), had(node, spread(reduce_sum(had(node, ts[0]), d), d, node.shape)))
 
 
-def _jvp_lse(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_lse(node: Node, ts: Sequence[Node]) -> Node:
     """d logsumexp(X, d) = sum(softmax(X, d)⊙dX, d)."""
     return reduce_sum(had(softmax(node.args[0], node.attr), ts[0]), node.attr)
 
 
-def _vjp_expand(node: Node, i: int, c: Node) -> Maybe:
+def _vjp_expand(node: Node, i: int, c: Node) -> Node:
     """G:expand(db) = sum(G, 2):db for a column, (sum(G, 1))':db' for a row."""
     return transpose(reduce_sum(c, 1)) if node.args[0].shape.row else reduce_sum(c, 2)
 
 
-def _vjp_mean(node: Node, i: int, c: Node) -> Maybe:
+def _vjp_mean(node: Node, i: int, c: Node) -> Node:
     x = node.args[0]
     if node.attr == 0:
         return div(fill(c, x.shape), size_product(x))
@@ -183,21 +183,27 @@ def _index_mean(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
         total, n = summed(ctx.lower(x, ks), ks), size_product(x)
     else:
         total, n = _index_reduce(node, idx, ctx), count(x, node.attr - 1)
-    return times(total, single(tensor(div(const(1.0), n))))  # type: ignore[arg-type]
+    return times(total, single(tensor(div(const(1.0), n))))
 
 
 def _ones(n: object, row: bool = False) -> Node:
-    return fill(const(1.0), Shape((n,), row=row))  # type: ignore[arg-type, return-value]
+    return fill(const(1.0), Shape((n,), row=row))  # type: ignore[arg-type]
 
 
-def _kron_expand(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_mean_all(node: Node, ks: Sequence[Node]) -> Node:
+    """mean(X) = 1' vec(X) / (rows·cols)."""
+    x = node.args[0]
+    return div(mul(_ones(x.shape.rows * x.shape.cols, True), ks[0]), size_product(x))
+
+
+def _kron_expand(node: Node, ks: Sequence[Node]) -> Node:
     """vec(b 1') = (1 ⊗ I) b; vec(1 v') = (I ⊗ 1) v."""
     m, n = node.shape.dims
     k = kron(eye(n), _ones(m)) if node.args[0].shape.row else kron(_ones(n), eye(m))
     return mul(k, ks[0])
 
 
-def _kron_reduce(node: Node, ks: Sequence[Maybe]) -> Maybe:
+def _kron_reduce(node: Node, ks: Sequence[Node]) -> Node:
     """sum(X, 1) = (I ⊗ 1') vec(X); sum(X, 2) = (1' ⊗ I) vec(X)."""
     m, n = node.args[0].shape.dims
     k = kron(eye(n), _ones(m, True)) if node.attr == 1 else kron(_ones(n, True), eye(m))
@@ -219,11 +225,11 @@ SUM_DIM = Op("sum_dim", _reduced_shape, _jvp_linear, lambda n, i, c: spread(c, n
 MEAN = Op("mean", _mean_shape, _jvp_linear, _vjp_mean, _lower_mean, _with_dim("mean"),
           "mean(X): of all entries; mean(X, 1): of each column; mean(X, 2): of each row",
           latex=_with_dim_tex("mean"), index=_index_mean,
-          kron=lambda n, ks: None if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)),
+          kron=lambda n, ks: _kron_mean_all(n, ks) if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)),
           source=src.mean, surface=Absent("mean(X), mean(X, d)"))
-def _jvp_count(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_count(node: Node, ts: Sequence[Node]) -> Node:
     """constant: a size does not depend on the entries."""
-    return None
+    return zero(node.shape)
 
 
 COUNT = Op("count", _count_shape, _jvp_count, None, _lower_count, _count_syntax,
@@ -244,10 +250,10 @@ LSE_DIM = Op("logsumexp_dim", _reduced_shape, _jvp_lse, None,
 
 # --- constructors -----------------------------------------------------------------------
 
-def expand(v: Maybe, shape: Shape) -> Maybe:
+def expand(v: Node, shape: Shape) -> Node:
     """``v`` (a scalar, a column of length rows, or a row of length cols) repeated to ``shape``."""
-    if v is None:
-        return None
+    if is_zero(v):
+        return zero(shape)
     if v.shape.is_scalar or v.shape == shape:
         return fill(v, shape) if v.shape.is_scalar else v
     if v.op is EXPAND:
@@ -263,13 +269,13 @@ def _whole(x: Node, d: int) -> bool:
     return (d == 1) != x.shape.row
 
 
-def reduce_sum(x: Maybe, d: int) -> Maybe:
+def reduce_sum(x: Node, d: int) -> Node:
     """sum(x, d): a matrix's column (d = 1) or row (d = 2) sums; a vector's sum where d
     runs along it, the vector itself (as a column) where it runs across."""
-    if x is None:
-        return None
     if x.shape.is_scalar:
         return x
+    if is_zero(x):
+        return zero_of(SUM_DIM, (x,), d)
     if x.shape.is_vector:
         return sum_(x) if _whole(x, d) else transpose(x) if x.shape.row else x
     if x.op is EXPAND and (d == 2) != x.args[0].shape.row:
@@ -283,14 +289,14 @@ def mean(x: Node, d: int = 0) -> Node:
         return x
     if x.shape.is_vector and d:
         if not _whole(x, d):
-            return transpose(x) if x.shape.row else x  # type: ignore[return-value]
+            return transpose(x) if x.shape.row else x
         d = 0
-    return apply(MEAN, (x,), d)
+    return multilinear(MEAN, (x,), d)
 
 
 def softmax(x: Node, d: int) -> Node:
     if x.shape.is_vector:
-        return apply(SOFTMAX, (x,)) if _whole(x, d) else fill(const(1.0), x.shape)  # type: ignore[return-value]
+        return apply(SOFTMAX, (x,)) if _whole(x, d) else fill(const(1.0), x.shape)
     if x.shape.is_scalar:
         return const(1.0)
     return apply(SOFTMAX_DIM, (x,), d)
@@ -300,7 +306,7 @@ def logsumexp(x: Node, d: int) -> Node:
     if x.shape.is_vector:
         if _whole(x, d):
             return apply(LSE, (x,))
-        return transpose(x) if x.shape.row else x  # type: ignore[return-value]
+        return transpose(x) if x.shape.row else x
     if x.shape.is_scalar:
         return x
     return apply(LSE_DIM, (x,), d)
@@ -323,13 +329,13 @@ def size_product(x: Node) -> Node:
     """The number of entries of ``x``."""
     out = count(x, 0)
     if x.shape.is_matrix:
-        out = mul(out, count(x, 1))  # type: ignore[assignment]
+        out = mul(out, count(x, 1))
     return out
 
 
 register(EXPAND, lambda v, attr: expand(v, attr), needs_attr=True)
 register(SUM_DIM, lambda x, attr: reduce_sum(x, attr), needs_attr=True)
-register(MEAN, lambda x, attr: None if x is None else mean(x, attr), needs_attr=True)
+register(MEAN, lambda x, attr: mean(x, attr), needs_attr=True)
 
 #: The language's functions taking a dimension: name -> constructor(x, d).
-BY_DIM: dict[str, Callable[[Node, int], Maybe]] = {"sum": reduce_sum, "mean": mean, "softmax": softmax, "logsumexp": logsumexp}
+BY_DIM: dict[str, Callable[[Node, int], Node]] = {"sum": reduce_sum, "mean": mean, "softmax": softmax, "logsumexp": logsumexp}

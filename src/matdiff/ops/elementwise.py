@@ -7,20 +7,20 @@ so adding a function is adding a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence, cast
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import special
 
 from ..dims import Shape, Unifier
 from ..expr import POWER, Absent, Node, Op, Surface, apply, const, const_value, format_number
-from .arithmetic import FILL, Maybe, add, ediv, fill, had, neg, same_shape, scale, sub
+from .arithmetic import FILL, add, is_zero, zero, ediv, fill, had, neg, same_shape, scale, sub
 from .notation import call, power, tex_call, tex_power, tex_wrap
 from . import source as src
 
 
 def ones(shape: Shape) -> Node:
-    return fill(const(1.0), shape)  # type: ignore[return-value]
+    return fill(const(1.0), shape)
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Elementwise:
 
     name: str
     numpy: Callable[[np.ndarray], np.ndarray]
-    jvp: Callable[[Node, Node, Node], Maybe]
+    jvp: Callable[[Node, Node, Node], Node]
     doc: str
     domain: str = "all real u"
     #: The tests' sampler of u (see ``Op.sample``).
@@ -43,8 +43,8 @@ def _unary_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
 
 
 def _make(row: Elementwise) -> Op:
-    def jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
-        return None if ts[0] is None else row.jvp(node.args[0], node, ts[0])
+    def jvp(node: Node, ts: Sequence[Node]) -> Node:
+        return row.jvp(node.args[0], node, ts[0])
 
     def lower(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
         return row.numpy(vals[0])
@@ -65,7 +65,7 @@ LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\
 
 def _one_minus_square(u: Node) -> Node:
     """sqrt(1 - u.^2), the derivative's denominator for arcsin and arccos."""
-    return unary("sqrt", cast(Node, sub(ones(u.shape), powc(u, 2.0))))
+    return unary("sqrt", sub(ones(u.shape), powc(u, 2.0)))
 
 
 TABLE: list[Elementwise] = [
@@ -79,24 +79,24 @@ TABLE: list[Elementwise] = [
     Elementwise("arccos", np.arccos, lambda u, f, du: neg(ediv(du, _one_minus_square(u))),
                 "d arccos u = -du ./ sqrt(1 - u.^2)", "-1 ≤ u ≤ 1 (|u| < 1 for the derivative)", "small"),
     Elementwise("arctan", np.arctan,
-                lambda u, f, du: ediv(du, cast(Node, add(ones(u.shape), powc(u, 2.0)))),
+                lambda u, f, du: ediv(du, add(ones(u.shape), powc(u, 2.0))),
                 "d arctan u = du ./ (1 + u.^2)"),
     Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du"),
     Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u", "u > 0", "positive"),
-    Elementwise("log1p", np.log1p, lambda u, f, du: ediv(du, cast(Node, add(ones(u.shape), u))),
+    Elementwise("log1p", np.log1p, lambda u, f, du: ediv(du, add(ones(u.shape), u)),
                 "log1p(u) = log(1 + u); d log1p u = du ./ (1 + u)", "u > -1", "positive"),
-    Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, cast(Node, scale(const(2.0), f))),
+    Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, scale(const(2.0), f)),
                 "d sqrt u = du ./ (2 sqrt u)", "u ≥ 0 (u > 0 for the derivative)", "positive"),
     Elementwise("tanh", np.tanh, lambda u, f, du: had(sub(ones(u.shape), powc(f, 2.0)), du),
                 "d tanh u = (1 - tanh(u).^2) .* du"),
     Elementwise("abs", np.abs, lambda u, f, du: had(sign(u), du), "d |u| = sign u .* du",
                 "all real u (u ≠ 0 for the derivative)", "away0"),
-    Elementwise("sign", np.sign, lambda u, f, du: None, "d sign u = 0 (almost everywhere)", sample="away0"),
+    Elementwise("sign", np.sign, lambda u, f, du: zero(u.shape), "d sign u = 0 (almost everywhere)", sample="away0"),
     Elementwise("relu", lambda x: np.maximum(x, 0.0), lambda u, f, du: had(relu(sign(u)), du),
                 "d relu u = [u > 0] .* du, the step written relu(sign(u))",
                 "all real u (u ≠ 0 for the derivative)", "away0", "{relu}({0})"),
     Elementwise("sigmoid", special.expit,
-                lambda u, f, du: had(had(f, unary("sigmoid", cast(Node, neg(u)))), du),
+                lambda u, f, du: had(had(f, unary("sigmoid", neg(u))), du),
                 "d σ(u) = σ(u).*σ(-u) .* du (= σ(u)(1 - σ(u)), without its cancellation)",
                 source="{sigmoid}({0})"),
 ]
@@ -136,7 +136,7 @@ def _powc_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]
     return power("^" if node.shape.is_scalar else ".^")(node, [args[0], exponent])
 
 
-def _powc_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _powc_jvp(node: Node, ts: Sequence[Node]) -> Node:
     """d(u.^p) = p*u.^(p-1) .* du for a constant p."""
     p = float(node.attr)
     return had(scale(const(p), powc(node.args[0], p - 1.0)), ts[0])
@@ -146,12 +146,12 @@ def _epow_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]
     return power("^" if node.shape.is_scalar else ".^")(node, args)
 
 
-def _epow_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _epow_jvp(node: Node, ts: Sequence[Node]) -> Node:
     """d(u.^v) = v.*u.^(v-1).*du + u.^v.*log(u).*dv."""
     u, v = node.args
-    v_minus_1 = cast(Node, sub(v, ones(v.shape)))
-    first = had(had(v, epow(u, v_minus_1)), ts[0]) if ts[0] is not None else None
-    second = had(had(node, log(u)), ts[1]) if ts[1] is not None else None
+    v_minus_1 = sub(v, ones(v.shape))
+    first = ts[0] if is_zero(ts[0]) else had(had(v, epow(u, v_minus_1)), ts[0])
+    second = ts[1] if is_zero(ts[1]) else had(had(node, log(u)), ts[1])
     return add(first, second)
 
 

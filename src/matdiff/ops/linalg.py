@@ -12,7 +12,7 @@ from scipy import special
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
 from ..expr import ATOM, POSTFIX, Node, Op, Surface, Syntax, apply, square
-from .arithmetic import (Maybe, _jvp_bilinear, _jvp_linear, div, eye, fill, had, has_rows_cols,
+from .arithmetic import (multilinear, _jvp_bilinear, _jvp_linear, div, eye, fill, had, has_rows_cols,
                          inner, mul, neg, register, scale, sub, transpose)
 from .elementwise import sign, unary
 from .lowering import lift, logical_axes
@@ -198,7 +198,7 @@ def _lower_norm2(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndar
 
 # --- linearizations -------------------------------------------------------------
 
-def _jvp_det(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_det(node: Node, ts: Sequence[Node]) -> Node:
     """d det X = tr(adj(X) dX) (= det X · tr(X⁻¹ dX) where X is nonsingular)."""
     return trace(mul(adj(node.args[0]), ts[0]))
 
@@ -215,55 +215,55 @@ def adjugate(x: np.ndarray) -> np.ndarray:
         @ np.swapaxes(u, -1, -2)
 
 
-def _jvp_adj(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_adj(node: Node, ts: Sequence[Node]) -> Node:
     """d adj X = tr(adj X dX) X⁻¹ − adj X dX X⁻¹ (from adj(X) X = det(X) I; X nonsingular)."""
     x_inv = inv(node.args[0])
     first = mul(node, ts[0])
     return sub(scale(trace(first), x_inv), mul(first, x_inv))
 
 
-def _jvp_logdet(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_logdet(node: Node, ts: Sequence[Node]) -> Node:
     """d logdet X = tr(X⁻¹ dX)."""
     return trace(mul(inv(node.args[0]), ts[0]))
 
 
-def _jvp_inv(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_inv(node: Node, ts: Sequence[Node]) -> Node:
     """d X⁻¹ = −X⁻¹ dX X⁻¹."""
     return neg(mul(mul(node, ts[0]), node))
 
 
-def _jvp_norm2(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_norm2(node: Node, ts: Sequence[Node]) -> Node:
     """d‖u‖ = (u:du)/‖u‖."""
     return div(inner(node.args[0], ts[0]), node)
 
 
-def _jvp_norm1(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_norm1(node: Node, ts: Sequence[Node]) -> Node:
     """d‖u‖₁ = sign(u):du."""
     return inner(sign(node.args[0]), ts[0])
 
 
-def _jvp_lse(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_lse(node: Node, ts: Sequence[Node]) -> Node:
     """d logsumexp(u) = exp(u − logsumexp(u)):du."""
     u = node.args[0]
-    return inner(unary("exp", sub(u, fill(node, u.shape))), ts[0])  # type: ignore[arg-type]
+    return inner(unary("exp", sub(u, fill(node, u.shape))), ts[0])
 
 
-def _jvp_softmax(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_softmax(node: Node, ts: Sequence[Node]) -> Node:
     """d s = s.*dx − (s'dx) s for s = softmax(x)."""
     return sub(had(node, ts[0]), scale(inner(node, ts[0]), node))
 
 
-def _vjp_kron(node: Node, i: int, c: Node) -> Maybe:
+def _vjp_kron(node: Node, i: int, c: Node) -> Node:
     a, b = node.args
     return kron_r(c, b, a.shape) if i == 0 else kron_l(a, c, b.shape)
 
 
-def _vjp_kron_l(node: Node, i: int, c: Node) -> Maybe:
+def _vjp_kron_l(node: Node, i: int, c: Node) -> Node:
     a, k = node.args
     return kron_r(k, c, a.shape) if i == 0 else kron(a, c)
 
 
-def _vjp_kron_r(node: Node, i: int, c: Node) -> Maybe:
+def _vjp_kron_r(node: Node, i: int, c: Node) -> Node:
     k, b = node.args
     return kron(c, b) if i == 0 else kron_l(c, k, b.shape)
 
@@ -393,32 +393,32 @@ SOFTMAX = Op("softmax", _softmax_shape, _jvp_softmax, None, _lower_softmax, call
              source="{softmax}({0})", surface=Surface("softmax", 1))
 
 
-def trace(x: Maybe) -> Maybe:
-    return None if x is None else apply(TRACE, (x,))
+def trace(x: Node) -> Node:
+    return multilinear(TRACE, (x,))
 
 
-def diag(x: Maybe) -> Maybe:
-    return None if x is None else apply(DIAG, (x,))
+def diag(x: Node) -> Node:
+    return multilinear(DIAG, (x,))
 
 
-def vec(x: Maybe) -> Maybe:
-    return None if x is None else apply(VEC, (x,))
+def vec(x: Node) -> Node:
+    return multilinear(VEC, (x,))
 
 
-def unvec(x: Maybe, shape: Shape) -> Maybe:
-    return None if x is None else apply(UNVEC, (x,), shape)
+def unvec(x: Node, shape: Shape) -> Node:
+    return multilinear(UNVEC, (x,), shape)
 
 
-def kron(a: Maybe, b: Maybe) -> Maybe:
-    return None if a is None or b is None else apply(KRON, (a, b))
+def kron(a: Node, b: Node) -> Node:
+    return multilinear(KRON, (a, b))
 
 
-def kron_l(a: Maybe, c: Maybe, shape: Shape) -> Maybe:
-    return None if a is None or c is None else apply(KRON_L, (a, c), shape)
+def kron_l(a: Node, c: Node, shape: Shape) -> Node:
+    return multilinear(KRON_L, (a, c), shape)
 
 
-def kron_r(c: Maybe, b: Maybe, shape: Shape) -> Maybe:
-    return None if c is None or b is None else apply(KRON_R, (c, b), shape)
+def kron_r(c: Node, b: Node, shape: Shape) -> Node:
+    return multilinear(KRON_R, (c, b), shape)
 
 
 def adj(x: Node) -> Node:

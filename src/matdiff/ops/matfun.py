@@ -20,7 +20,7 @@ from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
 from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, frechet, single, summed, tensor, times
-from .arithmetic import Maybe, add, eye, mul, transpose
+from .arithmetic import add, eye, is_zero, mul, transpose, zero
 from .linalg import inv
 from .notation import call, paren, paren_tex
 from . import source as src
@@ -103,21 +103,21 @@ def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nda
     return real_value(fn(block), name)[..., :n, (size - 1) * n:]
 
 
-def _jvp_matfun(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_matfun(node: Node, ts: Sequence[Node]) -> Node:
     name, k = node.attr
     args = list(node.args)
-    out = None if ts[0] is None else apply(MATFUN, args + [ts[0]], (name, k + 1))
+    out = zero(node.shape) if is_zero(ts[0]) else apply(MATFUN, args + [ts[0]], (name, k + 1))
     for i, t in enumerate(ts[1:], start=1):
-        if t is not None:
+        if not is_zero(t):
             out = add(out, apply(MATFUN, args[:i] + [t] + args[i + 1:], node.attr))
     return out
 
 
-def _vjp_matfun(node: Node, i: int, c: Node) -> Maybe:
+def _vjp_matfun(node: Node, i: int, c: Node) -> Node:
     """Adjoint in the i-th direction: the same derivative at X', E', with C in slot i."""
     args = [transpose(a) for a in node.args]
     args[i] = c
-    return apply(MATFUN, args, node.attr)  # type: ignore[arg-type]
+    return apply(MATFUN, args, node.attr)
 
 
 def _matfun_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
@@ -169,10 +169,10 @@ def _matpow_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
     return Shape((n, n))
 
 
-def _jvp_matpow(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _jvp_matpow(node: Node, ts: Sequence[Node]) -> Node:
     """d(Xᵏ) = Σ_{j=0}^{k-1} Xʲ dX X^{k-1-j}."""
     x, k = node.args[0], int(node.attr)
-    out: Maybe = None
+    out = zero(node.shape)
     for j in range(k):
         out = add(out, mul(mul(matpow(x, j), ts[0]), matpow(x, k - 1 - j)))
     return out

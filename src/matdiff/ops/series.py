@@ -17,7 +17,7 @@ from ..errors import DomainError, ShapeError
 from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
-from .arithmetic import Maybe, _jvp_linear, mul, register, scale
+from .arithmetic import _jvp_linear, is_zero, mul, register, scale, zero
 from .matfun import matpow
 from .notation import paren, paren_tex
 from . import source as src
@@ -34,7 +34,7 @@ def _powsym_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
     return Shape((n, n))
 
 
-def _powsym_jvp(node: Node, ts: Sequence[Maybe]) -> Maybe:
+def _powsym_jvp(node: Node, ts: Sequence[Node]) -> Node:
     """d(X^k) = Σ_{j=0}^{k-1} X^j dX X^(k-1-j)  (for k ≥ 0)."""
     x, k = node.args[0], node.attr
     j = fresh_index(node)
@@ -95,9 +95,9 @@ SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_lower, _s
            frobenius=("term by term of the sum",))
 
 
-def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Maybe) -> Maybe:
-    if body is None:
-        return None
+def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Node) -> Node:
+    if is_zero(body):
+        return body
     return apply(SIGMA, (body,), (j, lo, hi))
 
 
@@ -176,8 +176,8 @@ UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
           source=src.unit, surface=Absent("unit(k, n)"))
 
 
-def elem(p: Maybe, k: IntExpr) -> Maybe:
-    return None if p is None else apply(ELEM, (p,), k)
+def elem(p: Node, k: IntExpr) -> Node:
+    return zero(apply(ELEM, (p,), k).shape) if is_zero(p) else apply(ELEM, (p,), k)
 
 
 def unit(k: IntExpr, shape: Shape) -> Node:

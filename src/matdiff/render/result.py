@@ -19,7 +19,7 @@ def text(r: Result, share: bool = True) -> str:
     form (matrix by matrix, higher orders) in index form. ``share=False`` writes shared
     subexpressions out instead of naming them ``where T1 = …`` (the user's own ``where``
     names are kept)."""
-    if r.form is None:
+    if r.is_zero:
         return "0"
     if r.matrix is None:
         try:
@@ -41,7 +41,7 @@ def latex(r: Result, share: bool = True) -> str:
     top = "" if r.order == 1 else f"^{{{r.order}}}"
     bottom = " ".join([rf"\partial {x}"] * r.order)
     lhs = rf"\frac{{\partial{top} {f}}}{{{bottom}}}"
-    if r.form is None:
+    if r.is_zero:
         return f"{lhs} = 0"
     if r.matrix is not None:
         return f"{lhs} = {to_latex(r.matrix, share=share, names=dict(r.names))}"

@@ -86,7 +86,7 @@ def canonical_factors(n: Node) -> Node | None:
                 return None
             out = ordered[0]
             for f in ordered[1:]:
-                out = ar.had(out, f)  # type: ignore[assignment]
+                out = ar.had(out, f)
             return out
     commutes = n.op is ar.HAD or (n.op is ar.SCALE and n.args[1].shape.is_scalar)
     if commutes and factor_key(n.args[1]) < factor_key(n.args[0]):
@@ -124,7 +124,7 @@ def scalar_transpose(n: Node) -> Node | None:
         return None
     f = ar.chain_factors(n)
     flipped = [ar.transpose(g) for g in reversed(f)]
-    other = ar.chain_product(flipped)  # type: ignore[arg-type]
+    other = ar.chain_product(flipped)
     return other if key(other) < key(n) else None
 
 
@@ -151,8 +151,5 @@ def negated_difference(n: Node) -> Node | None:
     terms = sorted_summands(s)
     if sum(map(_negative, terms)) < len(terms) - sum(map(_negative, terms)):
         return None
-    flipped: Node | None = None
-    for t in terms:
-        flipped = ar.add(flipped, _negated(t))
-    inner = cast(Node, flipped)
-    return inner if c == -1.0 else cast(Node, ar.scale(const(-c), inner))
+    inner = ar.add_all(map(_negated, terms), s.shape)
+    return inner if c == -1.0 else ar.scale(const(-c), inner)

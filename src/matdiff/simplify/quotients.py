@@ -68,7 +68,7 @@ class _Monomial:
         top = _product([(f, p) for f, p in scalars if p > 0])
         bottom = _product([(f, -p) for f, p in scalars if p < 0])
         out = ar.scale(const(self.coef), out if top is None else ar.scale(top, out))
-        return out if bottom is None else ar.div(out, bottom)  # type: ignore[return-value]
+        return out if bottom is None else ar.div(out, bottom)
 
 
 def _product(factors: list[tuple[Node, int]]) -> Node | None:
@@ -112,7 +112,7 @@ def _times(s: Node, t: Node) -> Node:
             return apply(ew.POWC, (b,), float(a.attr) + 1)
         if b.op is la.NORM2 and a == ar.inner(b.args[0], b.args[0]):
             return apply(ew.POWC, (b,), 3.0)
-    return ar.mul(s, t)  # type: ignore[return-value]
+    return ar.mul(s, t)
 
 
 def divisions(n: Node) -> Node | None:
@@ -139,8 +139,8 @@ def _elementwise_parts(t: Node) -> list[tuple[Node, Node]]:
         a, b = t.args
         return [(a, b), (b, a)]
     if t.op is ar.SCALE and not t.shape.is_scalar:
-        return [(t.args[1], ar.fill(t.args[0], t.shape))]  # type: ignore[list-item]
-    return [(t, ar.fill(const(1.0), t.shape))] if not t.shape.is_scalar else []  # type: ignore[list-item]
+        return [(t.args[1], ar.fill(t.args[0], t.shape))]
+    return [(t, ar.fill(const(1.0), t.shape))] if not t.shape.is_scalar else []
 
 
 def hadamard_factor(n: Node, terms: list[tuple[float, Node]]) -> Node | None:
@@ -155,9 +155,7 @@ def hadamard_factor(n: Node, terms: list[tuple[float, Node]]) -> Node | None:
             continue
         if all(t == u for _, t in terms):
             return None
-        rest: Node | None = None
-        for (c, _), o in zip(terms, options):
-            r = next(r for v, r in o if v == u)
-            rest = ar.add(rest, ar.scale(const(c), r))
+        rest = ar.add_all((ar.scale(const(c), next(r for v, r in o if v == u))
+                           for (c, _), o in zip(terms, options)), n.shape)
         return ar.had(u, rest)
     return None

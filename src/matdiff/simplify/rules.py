@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, cast
 
+from ..dims import Shape
 from ..expr import CONST, VAR, Node, apply, const, const_value
 from ..ops import arithmetic as ar
 from ..ops import batch as bt_ops
@@ -129,11 +130,7 @@ def _collect(n: Node) -> Node | None:
         merged[t] = merged.get(t, 0.0) + c
     if len(merged) == len(terms):
         return None
-    out: Node | None = None
-    for t, c in merged.items():
-        out = ar.add(out, ar.scale(const(c), t))
-    if out is None:
-        return ar.fill(const(0.0), n.shape) if not n.shape.is_scalar else const(0.0)
+    out = ar.add_all((ar.scale(const(c), t) for t, c in merged.items()), n.shape)
     return out
 
 
@@ -164,9 +161,7 @@ def _canonical_sum(n: Node) -> Node | None:
     associated to the left."""
     if n.op is not ar.ADD:
         return None
-    out: Node | None = None
-    for t in od.sorted_summands(n):
-        out = ar.add(out, t)
+    out = ar.add_all(od.sorted_summands(n), n.shape)
     return None if out == n else out
 
 
@@ -189,18 +184,16 @@ def _group(n: Node) -> Node | None:
                 grouped = ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
                 out = [(1.0, grouped) if i == members[0] else t for i, t in enumerate(terms)
                        if i == members[0] or i not in members]
-                return _sum(out)  # type: ignore[arg-type]
+                return _sum(out, n.shape)
     return None
 
 
 _product = ar.chain_product
 
 
-def _sum(terms: list[tuple[float, Node]]) -> Node:
-    out: Node | None = None
-    for c, t in terms:
-        out = ar.add(out, ar.scale(const(c), t))
-    return out  # type: ignore[return-value]
+def _sum(terms: list[tuple[float, Node]], shape: Shape | None = None) -> Node:
+    """Σ c·t: zero of ``shape`` for no terms (else the terms' shape)."""
+    return ar.add_all((ar.scale(const(c), t) for c, t in terms), shape or terms[0][1].shape)
 
 
 def _norm2_squared(n: Node) -> Node | None:
@@ -233,16 +226,16 @@ def _chain(n: Node) -> Node | None:
         return None
     out: list[Node] = []
     for f in ar.chain_factors(n):
-        if f.op is ar.FILL and const_value(f.args[0]) == 0.0:
-            return ar.fill(const(0.0), n.shape)
+        if ar.is_zero(f):
+            return ar.zero(n.shape)
         if out and _inverse_pair(out[-1], f):
             out.pop()
         elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
                 and out[-1].shape.is_matrix:
             both = ar.had(out.pop().args[0], f.args[0])
-            if both is None:
-                return ar.fill(const(0.0), n.shape)  # diag(0)*diag(b) = 0: so is the product
-            out.append(la.diag(both))  # type: ignore[arg-type]
+            if ar.is_zero(both):
+                return ar.zero(n.shape)  # diag(0)*diag(b) = 0: so is the product
+            out.append(la.diag(both))
         elif out and f.shape.is_matrix and _power(out[-1])[0] == _power(f)[0] \
                 and out[-1].shape.is_matrix:
             base, j = _power(out.pop())
@@ -253,14 +246,14 @@ def _chain(n: Node) -> Node | None:
         return ar.eye(n.shape.dims[0])
     result = out[0]
     for f in out[1:]:
-        result = ar.mul(result, f)  # type: ignore[assignment]
+        result = ar.mul(result, f)
     return result
 
 
 def _transpose_power(n: Node) -> Node | None:
     """(X^k)' = (X')^k."""
     if n.op is ar.TRANSPOSE and n.args[0].op in (mf.MATPOW, se.POWSYM):
-        return se.powsym(ar.transpose(n.args[0].args[0]), _power(n.args[0])[1])  # type: ignore[arg-type]
+        return se.powsym(ar.transpose(n.args[0].args[0]), _power(n.args[0])[1])
     return None
 
 
@@ -273,7 +266,7 @@ def _expand(n: Node) -> list[tuple[float, Node]]:
         left, right = _expand(n.args[0]), _expand(n.args[1])
         if len(left) * len(right) > MAX_EXPANSION:
             return [(1.0, n)]
-        return [(a * b, ar.mul(x, y)) for a, x in left for b, y in right]  # type: ignore[misc]
+        return [(a * b, ar.mul(x, y)) for a, x in left for b, y in right]
     if n.op is ar.ADD:
         return _expand(n.args[0]) + _expand(n.args[1])
     if n.op is ar.NEG:
@@ -295,10 +288,7 @@ def _expand_to_collect(n: Node) -> Node | None:
         merged[t] = merged.get(t, 0.0) + c
     if len(merged) == len(terms) or len(merged) > len(_terms(n)) or len(terms) > MAX_EXPANSION:
         return None
-    out: Node | None = None
-    for t, c in merged.items():
-        out = ar.add(out, ar.scale(const(c), t))
-    return out if out is not None else const(0.0) if n.shape.is_scalar else ar.fill(const(0.0), n.shape)
+    return ar.add_all((ar.scale(const(c), t) for t, c in merged.items()), n.shape)
 
 
 def _diag_sum(n: Node) -> Node | None:
@@ -311,7 +301,7 @@ def _diag_sum(n: Node) -> Node | None:
         return None
     inner = _sum([(c, t.args[0]) for c, t in diags])
     rest = [(c, t) for c, t in terms if not (t.op is la.DIAG and t.shape.is_matrix)]
-    return ar.add(_sum(rest) if rest else None, la.diag(inner))
+    return ar.add(_sum(rest, n.shape), la.diag(inner))
 
 
 def _diag_vector(n: Node) -> Node | None:

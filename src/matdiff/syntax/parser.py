@@ -441,7 +441,7 @@ class _Builder:
         j = str(kids[0].children[0])
         lo, hi = self.integer(kids[1]), self.integer(kids[2])
         self.integer(kids[0])
-        return se.sigma(j, lo, hi, self.build(kids[3]))  # type: ignore[return-value]
+        return se.sigma(j, lo, hi, self.build(kids[3]))
 
     def op_pow(self, a: Node, b: Node) -> Node:
         if not b.shape.is_scalar:
