@@ -1,5 +1,5 @@
 """Writes docs/layers.md, the backprop rules of common layers as matdiff prints them:
-``python tests/layers_page.py > docs/layers.md`` (tests/test_layers.py checks the page
+``python tests/layers_page.py > docs/layers.md`` (tests/shells/test_layers.py checks the page
 is current and every gradient on it against JAX)."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import matdiff
 INTRO = """# Backprop rules for common layers
 
 Each gradient below is what `matdiff.derivative(expr, wrt=...)` prints, checked against
-`jax.grad` in `tests/test_layers.py`. A batch is a matrix whose columns are samples.
+`jax.grad` in `tests/shells/test_layers.py`. A batch is a matrix whose columns are samples.
 `sum(X, 1)` and `mean(X, 1)` reduce each column, `sum(X, 2)` and `mean(X, 2)` each row;
 `softmax(Z, 1)` is the softmax of each column. In `+ - .* ./` a column vector (a bias `b`)
 is added to every column and a row vector `v'` to every row, as in MATLAB; a scalar to
@@ -37,6 +37,6 @@ def page(layers: Sequence[tuple]) -> str:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parent / "shells"))
     from test_layers import LAYERS
     print(page(LAYERS), end="")

@@ -165,10 +165,10 @@ def _shape_checks(inputs: Sequence[tuple[str, Shape]], sources: dict[str, str],
 
 
 def _folded(node: Node) -> str | None:
-    """A scalar function of numbers only (``exp(1)``, ``2^3``) as the number it is, so that
+    """A scalar function of numbers only (``exp(1)``, ``2^3``, ``exp(exp(1)/4)``) as the number it is, so that
     no library is called on a plain Python number (``torch.exp(1)`` is a TypeError)."""
-    if not node.shape.is_scalar or not node.args or any(a.op is not CONST for a in node.args) \
-            or se.free_integers(node):
+    if not node.shape.is_scalar or not node.args or se.free_integers(node) \
+            or any(n.op is not CONST and not n.args for n in node.walk()):
         return None
     try:
         value = float(run(node, EvalContext({}, {})))

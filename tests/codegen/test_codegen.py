@@ -14,10 +14,10 @@ import matdiff
 from matdiff.codegen.derivative import tensor_terms_of
 from expressions import SHAPES, expression
 from numeric import draw
-from test_ops import CASES
+from cases import CASES
 
 BACKENDS = [b for b in ("numpy", "jax", "torch") if b == "numpy" or importlib.util.find_spec(b)]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public.jsonl"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "public.jsonl"
 
 
 def _call(fn, backend: str, values: dict) -> np.ndarray:
@@ -429,3 +429,13 @@ def test_sqrtm_without_a_real_root_is_nan_in_jax_never_a_number() -> None:
     import jax.numpy as jnp
     f = matdiff.derivative("tr(A*sqrtm(X))", wrt="A").compile("jax")
     assert np.isnan(np.asarray(f(X=jnp.diag(jnp.array([-1.0, 2.0, 3.0])), A=jnp.eye(3)))).all()
+
+
+def test_a_nested_function_of_numbers_is_one_number_in_torch() -> None:
+    """exp(exp(1/8)/4) is folded to its value, never torch.exp of a Python float (once a
+    TypeError in the tensor path)."""
+    import torch
+    d = matdiff.derivative("exp(exp(0.5/4)/4)*(a*A)", wrt="A", shapes={"A": (3, 3)})
+    assert "torch.exp(" not in d.code("torch")
+    got = d.compile("torch")(A=torch.ones(3, 3, dtype=torch.float64), a=torch.tensor(2.0, dtype=torch.float64))
+    assert np.allclose(got.numpy(), d.evaluate({"A": np.ones((3, 3)), "a": 2.0}))

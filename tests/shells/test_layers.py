@@ -141,7 +141,7 @@ def test_bad_batch_input_is_a_clear_error(expr: str, shapes: dict, fragment: str
 
 def test_the_layers_page_is_current() -> None:
     from layers_page import page
-    assert (Path(__file__).parent.parent / "docs" / "layers.md").read_text() == page(LAYERS), \
+    assert (Path(__file__).parents[2] / "docs" / "layers.md").read_text() == page(LAYERS), \
         "regenerate: python tests/layers_page.py > docs/layers.md"
 
 

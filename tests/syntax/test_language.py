@@ -14,7 +14,7 @@ import matdiff
 from matdiff.render.reference import function_reference
 from numeric import check
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize("text, same", [

@@ -17,7 +17,7 @@ from expressions import SHAPES, expression, shapes
 from numeric import check, draw
 
 REGRESSIONS = [json.loads(line) for line in
-               (Path(__file__).parent / "regressions" / "inputs.jsonl").read_text().splitlines()
+               (Path(__file__).parents[1] / "regressions" / "inputs.jsonl").read_text().splitlines()
                if line.strip()]
 #: MATDIFF_FUZZ_SCALE=50 multiplies the number of examples: 100,000 expressions (a long run, randomized).
 SCALE = int(os.environ.get("MATDIFF_FUZZ_SCALE", "1"))

@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 
 import matdiff
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "quickstart.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "quickstart.ipynb"
 
 
 def test_example_notebook_executes() -> None:

@@ -10,7 +10,7 @@ import matdiff.codegen  # noqa: F401  (declares the optimizer's ops)
 from matdiff.expr import COSTS, OPS, Absent, Op, Surface
 from matdiff.ops import arithmetic as ar
 from numeric import SAMPLERS, sample
-from test_ops import CASES
+from cases import CASES
 
 LINEAR = (ar._jvp_linear, ar._jvp_bilinear)
 #: Ops that are constants or leaves: they have no jvp of their own.
@@ -76,7 +76,7 @@ def _ops_in(expr: str, shapes: dict) -> set[Op]:
 
 
 def test_every_op_has_a_numeric_test_row() -> None:
-    """Each op occurs in tests/test_ops.py (checked by finite differences there), in an
+    """Each op occurs in tests/ops/test_ops.py (checked by finite differences there), in an
     expression or in one of its derivatives; the generated-code forms are checked by the
     codegen tests."""
     seen: set[Op] = set()
@@ -84,7 +84,7 @@ def test_every_op_has_a_numeric_test_row() -> None:
         seen |= _ops_in(expr, shapes)
     missing = [op.name for op in OPS if op not in seen and not _generated_only(op)
                and op.name not in ("abstract", "sigma", "elem", "unit", "powsym")]
-    assert not missing, f"ops without a row in tests/test_ops.py: {missing}"
+    assert not missing, f"ops without a row in tests/ops/test_ops.py: {missing}"
 
 
 def test_every_restricted_domain_is_sampled_by_a_row() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 import matdiff
 from numeric import draw
-from test_ops import CASES
+from cases import CASES
 
 SCALARS = [(e, s, d) for e, s, d in CASES
            if matdiff.parse(e, s).shape.is_scalar]

@@ -13,7 +13,7 @@ from matdiff.expr import VAR, const, hole
 from matdiff.simplify.engine import simplify
 from matdiff.ops.arithmetic import is_zero
 from matdiff.simplify.rules import RULES
-from test_ops import CASES
+from cases import CASES
 
 EXTRA = [
     ("0.5*logdet(P) - 0.5*(x - m)'*P*(x - m)", {"P": (3, 3), "x": (3,), "m": (3,)}, "P"),

@@ -17,7 +17,7 @@ from expressions import SHAPES as EXPRESSION_SHAPES
 from expressions import expression
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_ops import CASES
+from cases import CASES
 
 SQ = {"A": (3, 3), "B": (3, 3), "X": (3, 3), "x": (3,), "y": (3,), "a": (), "M": (3, 3)}
 

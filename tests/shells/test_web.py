@@ -89,7 +89,7 @@ def test_slow_request_is_cut_off(monkeypatch) -> None:
 def _load_bodies() -> list[dict]:
     import importlib.util
     from pathlib import Path
-    path = Path(__file__).parents[1] / "benchmarks" / "load.py"
+    path = Path(__file__).parents[2] / "benchmarks" / "load.py"
     spec = importlib.util.spec_from_file_location("load", path)
     load = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(load)
