@@ -160,8 +160,7 @@ def _kron_matmul(node: Node, ks: Sequence[Node]) -> Node:
 def _kron_scale(node: Node, ks: Sequence[Node]) -> Node:
     """vec(s dX) = s vec(dX); vec(ds X) = vec(X) ds = vec(X) ⊗ K_s (K_s is 1×k)."""
     s, x = node.args
-    by_s = ks[0] if is_zero(ks[0]) else _linalg("kron", _vec_of(x), ks[0])
-    return add(scale(s, ks[1]), by_s)
+    return add(scale(s, ks[1]), _linalg("kron", _vec_of(x), ks[0]))
 
 
 def _kron_had(node: Node, ks: Sequence[Node]) -> Node:

@@ -17,7 +17,7 @@ from ..errors import DomainError, ShapeError
 from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
 from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
-from .arithmetic import _jvp_linear, is_zero, mul, register, scale, zero
+from .arithmetic import _jvp_linear, is_zero, mul, multilinear, register, scale
 from .matfun import matpow
 from .notation import paren, paren_tex
 from . import source as src
@@ -177,7 +177,7 @@ UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
 
 
 def elem(p: Node, k: IntExpr) -> Node:
-    return zero(apply(ELEM, (p,), k).shape) if is_zero(p) else apply(ELEM, (p,), k)
+    return multilinear(ELEM, (p,), k)
 
 
 def unit(k: IntExpr, shape: Shape) -> Node:
