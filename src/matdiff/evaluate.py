@@ -15,7 +15,7 @@ import numpy as np
 from .dims import Shape, Structure
 from .errors import DomainError, LimitError, MatdiffError, ShapeError
 from .expr import CONST, HOLE, VAR, Node, check_time
-from .ops.series import SIGMA, evaluate_sigma, free_integers
+from .ops.series import free_integers
 
 #: The most float64 entries one intermediate value may have (400 MB).
 MAX_ELEMENTS = 50_000_000
@@ -176,12 +176,12 @@ def run(root: Node, ctx: EvalContext, *others: Node) -> np.ndarray:
     for top in (root,) + others:
         with np.errstate(divide="raise", invalid="raise", over="raise" if top is root else "ignore",
                          under="ignore"):
-            for node in top.walk(into=lambda n: n.op is not SIGMA):
+            for node in top.scope():
                 if node in values:
                     continue
                 check_time()
-                if node.op is SIGMA:
-                    values[node] = evaluate_sigma(node, ctx, run)
+                if node.op.binder is not None:
+                    values[node] = node.op.binder.evaluate(node, ctx, run)
                     continue
                 args = [values[a] for a in node.args]
                 _check_size(node, args, ctx)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .evaluate import EvalContext
     from .indexing import IndexRule
+    from .intexpr import IntExpr
 
 #: ``shape(arg_shapes, attr, unifier) -> Shape``; raises ShapeError.
 ShapeRule = Callable[[Sequence[Shape], Any, Unifier], Shape]
@@ -54,22 +55,74 @@ class Absent:
     why: str
 
 
+#: The kinds of a call's arguments, one letter each in a ``Surface`` form: an expression,
+#: a size (``3``, ``n``, ``rows(X)``), a dimension (1: per column, 2: per row), an
+#: integer expression (``k - 1``), an index name bound over the rest of the call.
+ARGUMENT_KINDS = {"v": "expression", "s": "size", "d": "dimension", "i": "integer", "j": "index"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """The arguments of one call, each read as its kind in the surface's form says."""
+
+    values: tuple["Node", ...] = ()
+    sizes: tuple[Dim, ...] = ()
+    dims: tuple[int, ...] = ()
+    integers: tuple["IntExpr", ...] = ()
+    index: str | None = None
+    unifier: Unifier = field(default_factory=Unifier)
+
+
 @dataclass(frozen=True)
 class Surface:
-    """How the input language spells a call of an op: ``name(values…, sizes…)``.
+    """How the input language spells a call of an op: ``name(arguments…)``.
 
-    ``values`` arguments are expressions; then one of ``sizes`` counts of size arguments
-    (``3``, ``n``, ``rows(X)``), made into the op's attribute by ``attr(sizes, values)``."""
+    ``forms`` are the argument lists it takes, each a string of ``ARGUMENT_KINDS``
+    letters (``"v"``: one expression; ``("vd",)``: ``sum(X, d)``; ``("", "s")``: ``eye``
+    and ``eye(n)``; an empty form is also the bare name). The node is
+    ``apply(op, call.values, attr(call))``, or ``build(call)`` where the call makes
+    something else (a scalar's ``sum`` is itself; ``vector(c)`` takes its size from
+    the context). ``shown`` is how the function reference writes it."""
 
     name: str
-    values: int
-    sizes: tuple[int, ...] = (0,)
-    attr: Callable[[tuple[Dim, ...], Sequence["Node"]], Any] | None = None
+    forms: tuple[str, ...]
+    attr: Callable[[Call], Any] | None = None
+    build: Callable[[Call], "Node"] | None = None
+    shown: str = ""
 
-    @property
-    def counts(self) -> tuple[int, ...]:
-        """The numbers of arguments a call may have."""
-        return tuple(self.values + k for k in self.sizes)
+    def __post_init__(self) -> None:
+        if any(set(form) - set(ARGUMENT_KINDS) or form.count("j") > 1 for form in self.forms):
+            raise AssertionError(f"{self.name}: a form is a string of {''.join(ARGUMENT_KINDS)}")
+        if len({len(form) for form in self.forms}) != len(self.forms):
+            raise AssertionError(f"{self.name}: its forms must differ in length")
+
+    def form(self, count: int) -> str | None:
+        """The form of a call with ``count`` arguments (None: it takes no such call)."""
+        return next((f for f in self.forms if len(f) == count), None)
+
+
+def surfaces(op: "Op") -> tuple[Surface, ...]:
+    """The calls that spell ``op`` (none for an operator or an internal op)."""
+    s = op.surface
+    return s if isinstance(s, tuple) else (s,) if isinstance(s, Surface) else ()
+
+
+@dataclass(frozen=True)
+class Binder:
+    """The facts of an op that binds an integer index over its body (``sigma(j, lo, hi,
+    body)`` = Σ_{j=lo}^{hi} body), read by every walker instead of a test of which op it
+    is: a walk does not enter the body (``Node.scope``), whose value depends on the index.
+
+    A binder is linear in its body, so reverse mode and the Kronecker form go inside it
+    and wrap the result again (``rebuild``)."""
+
+    #: ``evaluate(node, ctx, run) -> ndarray``: ``run(body, ctx_with_index)`` per index value.
+    evaluate: Callable[["Node", Any, Callable[..., Any]], Any]
+    #: ``rebuild(node, body) -> Node``: the same binding over another body.
+    rebuild: Callable[["Node", "Node"], "Node"]
+    #: ``loop(node, body_source, zeros_source) -> str``: the generated code (a Python sum
+    #: over the index, starting from the zeros of the node's shape).
+    loop: Callable[["Node", str, str], str]
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,9 +155,9 @@ class Op:
     scalar_multiple: bool = field(default=False)
     #: Its source in NumPy, JAX and PyTorch (one template over the backends' names).
     source: Template | Absent | None = field(default=None)
-    #: How the language calls it (the parser reads it); operators and special forms
-    #: (``sum(X, d)``, ``vector(c, n)``, ``sigma``) are Absent with their spelling.
-    surface: Surface | Absent | None = field(default=None)
+    #: How the language calls it (the parser and the reference read it): one Surface or
+    #: several (``rows``, ``cols``, ``len``); operators are Absent with their spelling.
+    surface: Surface | tuple[Surface, ...] | Absent | None = field(default=None)
     #: Its cost kind (one of COSTS), for the optimizer of generated code.
     cost: str = field(default="elementwise")
     #: The input domain the tests sample its arguments from (``tests/numeric.sample``):
@@ -116,6 +169,9 @@ class Op:
     #: The Frobenius rearrangement that moves it off a direction in G:op(…): one identity
     #: for every argument, or one per argument (``A:B*C = A*C':B``, ``A:B*C = B'*A:C``).
     frobenius: tuple[str, ...] = field(default=())
+    #: For an op that binds an integer index over its body (sigma), how it is evaluated,
+    #: transposed and generated; None for every other op.
+    binder: Binder | None = field(default=None)
     #: The facts left None on purpose, with the reason: ``(("kron", "…"),)``.
     lacks: tuple[tuple[str, str], ...] = field(default=())
 
@@ -200,6 +256,11 @@ class Node:
             stack.append((node, True))
             if into is None or into(node):
                 stack.extend((a, False) for a in reversed(node.args) if a not in seen)
+
+    def scope(self) -> Iterator[Node]:
+        """``walk`` that does not enter a binder's body (``Op.binder``): the nodes whose
+        value is one array here, a sigma's body being one array per index value."""
+        return self.walk(into=lambda n: n.op.binder is None)
 
     def variables(self) -> dict[str, Shape]:
         """The free variables and their shapes."""

@@ -7,7 +7,8 @@ import pytest
 
 import matdiff
 import matdiff.codegen  # noqa: F401  (declares the optimizer's ops)
-from matdiff.expr import COSTS, OPS, Absent, Op, Surface
+from matdiff.expr import COSTS, OPS, Absent, Op, Surface, surfaces
+from matdiff.syntax.parser import ARITY
 from matdiff.ops import arithmetic as ar
 from numeric import SAMPLERS, sample
 from cases import CASES
@@ -49,7 +50,9 @@ def test_every_op_declares_every_fact(op: Op) -> None:
     assert op.cost in COSTS
     assert op.sample in SAMPLERS, f"sample {op.sample!r} is not one of the tests' samplers"
     assert isinstance(op.source, (str, Absent)) or callable(op.source), "a source template or a reason"
-    assert isinstance(op.surface, (Surface, Absent)), "a spelling in the language or a reason"
+    assert isinstance(op.surface, (Surface, Absent)) or (
+        isinstance(op.surface, tuple) and all(isinstance(s, Surface) for s in op.surface)), \
+        "a spelling in the language or a reason"
     for fact in ("jvp", "vjp", "latex", "index", "kron"):
         if getattr(op, fact) is None:
             assert _reason(op, fact), f"{op.name} lacks {fact} without a reason (Op.lacks)"
@@ -93,14 +96,35 @@ def test_every_restricted_domain_is_sampled_by_a_row() -> None:
     assert wanted <= used
 
 
-#: For each op the language spells: an expression using it, with shapes.
+#: Every call of the language: the op, its surface and one of its forms.
+FORMS = [(op, surface, form) for op in OPS for surface in surfaces(op) for form in surface.forms]
+FORM_IDS = [f"{surface.name}/{len(form)}" for _, surface, form in FORMS]
+
+#: For the calls whose arguments are not square matrices: an expression using it, with shapes.
 SPELLED = {
-    "softmax": ("softmax(x)", {"x": (3,)}),
-    "unvec": ("unvec(v, 2, 3)", {"v": (6,)}),
-    "kron_l": ("kron_l(A, C, 2, 3)", {"A": (2, 2), "C": (4, 6)}),
-    "kron_r": ("kron_r(C, B, 2, 2)", {"B": (2, 3), "C": (4, 6)}),
-    "commutation": ("commutation(2, 3)*v", {"v": (6,)}),
+    ("softmax", 1): ("softmax(x)", {"x": (3,)}),
+    ("unvec", 3): ("unvec(v, 2, 3)", {"v": (6,)}),
+    ("kron_l", 4): ("kron_l(A, C, 2, 3)", {"A": (2, 2), "C": (4, 6)}),
+    ("kron_l", 3): ("kron_l(A, C, 3)", {"A": (2, 2), "C": (6, 2)}),
+    ("kron_r", 4): ("kron_r(C, B, 2, 2)", {"B": (2, 3), "C": (4, 6)}),
+    ("kron_r", 3): ("kron_r(C, B, 2)", {"B": (2, 3), "C": (4, 3)}),
+    ("commutation", 2): ("commutation(2, 3)*v", {"v": (6,)}),
+    ("vector", 1): ("x .* vector(a)", {"a": (), "x": (3,)}),
+    ("vector", 2): ("vector(a, 3)", {"a": ()}),
+    ("matrix", 1): ("X .* matrix(a)", {"a": (), "X": (3, 3)}),
+    ("matrix", 3): ("matrix(a, 2, 3)", {"a": ()}),
+    ("eye", 0): ("X + eye", {"X": (3, 3)}),
+    ("eye", 1): ("X + eye(3)", {"X": (3, 3)}),
+    ("len", 1): ("len(x)*x", {"x": (3,)}),
+    ("sigma", 4): ("sigma(j, 0, 2, X^j)", {"X": (3, 3)}),
+    ("unit", 2): ("x'*unit(1, 3)", {"x": (3,)}),
 }
+
+
+def _spelled(surface: Surface, form: str) -> tuple[str, dict]:
+    if (surface.name, len(form)) in SPELLED:
+        return SPELLED[surface.name, len(form)]
+    return f"{surface.name}(" + ", ".join({"v": "X", "d": "1"}[k] for k in form) + ")", {"X": (3, 3)}
 
 
 def _values(op: Op, shapes: dict, seed: int) -> dict[str, np.ndarray]:
@@ -112,13 +136,9 @@ def _values(op: Op, shapes: dict, seed: int) -> dict[str, np.ndarray]:
             for k, v in shapes.items()}
 
 
-@pytest.mark.parametrize("op", [o for o in OPS if isinstance(o.surface, Surface)],
-                         ids=[o.name for o in OPS if isinstance(o.surface, Surface)])
-def test_every_spelled_op_prints_in_a_form_that_parses_back(op: Op) -> None:
-    surface = op.surface
-    assert isinstance(surface, Surface)
-    expr, shapes = SPELLED.get(surface.name, (f"{surface.name}(" + ", ".join(["X"] * surface.values) + ")",
-                                              {"X": (3, 3)}))
+@pytest.mark.parametrize("op, surface, form", FORMS, ids=FORM_IDS)
+def test_every_call_prints_in_a_form_that_parses_back(op: Op, surface: Surface, form: str) -> None:
+    expr, shapes = _spelled(surface, form)
     node = matdiff.parse(expr, shapes=shapes)
     assert any(n.op is op for n in node.walk())
     again = matdiff.parse(str(node), shapes=shapes)
@@ -127,17 +147,12 @@ def test_every_spelled_op_prints_in_a_form_that_parses_back(op: Op) -> None:
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
-@pytest.mark.parametrize("op", [o for o in OPS if isinstance(o.surface, Surface)],
-                         ids=[o.name for o in OPS if isinstance(o.surface, Surface)])
-def test_every_spelled_op_runs_on_every_backend(op: Op, backend: str) -> None:
-    surface = op.surface
-    assert isinstance(surface, Surface)
-    expr, shapes = SPELLED.get(surface.name, (f"{surface.name}(" + ", ".join(["X"] * surface.values) + ")",
-                                              {"X": (3, 3)}))
+@pytest.mark.parametrize("op, surface, form", FORMS, ids=FORM_IDS)
+def test_every_call_runs_on_every_backend(op: Op, surface: Surface, form: str, backend: str) -> None:
+    expr, shapes = _spelled(surface, form)
     variable = next(iter(shapes))
-    d = matdiff.derivative(f"sum({expr})" if surface.name not in ("tr", "det", "logdet", "norm1", "norm2",
-                                                                    "logsumexp") else expr,
-                           wrt=variable, shapes=shapes)
+    scalar = matdiff.parse(expr, shapes=shapes).shape.is_scalar
+    d = matdiff.derivative(expr if scalar else f"sum({expr})", wrt=variable, shapes=shapes)
     values = _values(op, shapes, 1)
     want = d.evaluate(values)
     if backend == "torch":
@@ -146,3 +161,11 @@ def test_every_spelled_op_runs_on_every_backend(op: Op, backend: str) -> None:
     else:
         got = np.asarray(d.compile(backend)(**values))
     assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_every_call_is_declared_once_by_name_and_count() -> None:
+    """The parser reads its calls from the declarations: one op for each name and number
+    of arguments, and no name outside them."""
+    seen = [(surface.name, len(form)) for _, surface, form in FORMS]
+    assert len(seen) == len(set(seen))
+    assert set(ARITY) == {name for name, _ in seen}

@@ -7,7 +7,6 @@ cotangents flow from the root to the hole through each op's ``vjp`` rule
 from __future__ import annotations
 
 from ..ops.arithmetic import add, zero
-from ..ops.series import SIGMA, sigma
 from ..expr import Node, dependents
 
 
@@ -24,9 +23,8 @@ def transpose(lin: Node, direction: Node, cotangent: Node) -> Node:
         c = cots.get(node)
         if c is None or node not in depends or not node.args:
             continue
-        if node.op is SIGMA:  # a sigma binds its index: its body is transposed whole
-            j, lo, hi = node.attr
-            send(direction, sigma(j, lo, hi, transpose(node.args[0], direction, c)))
+        if node.op.binder is not None:  # it binds an index: its body is transposed whole
+            send(direction, node.op.binder.rebuild(node, transpose(node.args[0], direction, c)))
             continue
         for i, a in enumerate(node.args):
             if a in depends:

@@ -92,7 +92,7 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
     order: list[Node] = []
     seen: set[Node] = set()
     for out in outputs:
-        for node in out.walk(into=lambda n: n.op is not se.SIGMA):
+        for node in out.scope():
             if node not in seen:
                 seen.add(node)
                 order.append(node)
@@ -110,10 +110,18 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
     if tail is not None:
         lines += tail([text[o] for o in outputs], size)
     else:
-        lines.append(f"    return {', '.join(text[o] for o in outputs)}")
+        lines.append(f"    return {', '.join(_array(o, text[o], backend) for o in outputs)}")
     if any("dtype_" in line for line in lines[body:]):
         lines[body:body] = backend.prologue([n for n, _ in inputs])
     return "\n".join(lines) + "\n"
+
+
+def _array(node: Node, text: str, backend: Backend) -> str:
+    """An output that is a number (``2``) returned as an array of the inputs' type and
+    device, as every other output is, never as a Python number."""
+    if node.op is CONST or _folded(node) is not None:
+        return f"{backend.names['xp']}.asarray({text}, {backend.names['like']})"
+    return text
 
 
 def _expression(node: Node, text: dict[Node, str], backend: Backend, size: object,
@@ -129,15 +137,14 @@ def _expression(node: Node, text: dict[Node, str], backend: Backend, size: objec
     number = _folded(node)
     if number is not None:
         return number
-    if node.op is se.SIGMA:
-        j, lo, hi = node.attr
+    if node.op.binder is not None:
         inner: dict[Node, str] = {}
-        for n in node.args[0].walk(into=lambda m: m.op is not se.SIGMA):
+        for n in node.args[0].scope():
             inner[n] = text.get(n) or f"({_expression(n, inner, backend, size, leaves)})"
         dims = [size(d) for d in node.shape.dims]  # type: ignore[operator]
         zeros = f"{backend.names['xp']}.zeros(({', '.join(dims)}{',' if len(dims) == 1 else ''}), " \
                 f"{backend.names['like']})"
-        return f"sum(({inner[node.args[0]]} for {j} in range(int({lo}), int({hi}) + 1)), {zeros})"
+        return node.op.binder.loop(node, inner[node.args[0]], zeros)
     return backend.render(node, [text[a] for a in node.args], size)  # type: ignore[arg-type]
 
 

@@ -28,7 +28,6 @@ from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import linalg as la
-from ..ops import series as se
 from ..simplify import simplify
 from ..calculus.jacobian import substitute
 from ..calculus.linearize import linearize
@@ -126,7 +125,7 @@ FUSED = {(ew.UNARY["log"], la.SOFTMAX), (ew.UNARY["log"], bt.SOFTMAX_DIM)}
 def cuts(f: Node, x: Node, named: Sequence[Node]) -> list[Node]:
     """The intermediates to name, lowest first."""
     dep = dependents(f, x) | {x}
-    outside = set(f.walk(into=lambda n: n.op is not se.SIGMA))  # never inside a sum's body
+    outside = set(f.scope())  # never inside a sum's body
     chain = [n for n in f.walk() if n in dep and n in outside and n not in (f, x) and is_cut(f, x, n)]
     chain = [n for n in chain if n != ar.transpose(x)]
     chosen = [n for n in chain if n in named]
@@ -322,7 +321,7 @@ class _Scalar:
         steps.append(self.gradient_step(g, gradient))
         wanted = x.shape.is_matrix if chain is None else chain and not x.shape.is_scalar
         if wanted and len(picked) == 1 and not picked[0].shape.is_scalar and \
-                x.shape.structure is None and not any(n.op in (ab.ABSTRACT, se.SIGMA) for n in f.walk()):
+                x.shape.structure is None and not any(n.op is ab.ABSTRACT or n.op.binder is not None for n in f.walk()):
             steps.append(_index_chain(picked[0], label[picked[0]], x, g))
         return steps, self.meaning
 

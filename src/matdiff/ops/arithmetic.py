@@ -11,7 +11,7 @@ import numpy as np
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, CONST, MUL, Absent, Node, Op, Surface, apply, const, const_value, declared
+from ..expr import ATOM, CONST, MUL, Absent, Call, Node, Op, Surface, apply, const, const_value, declared
 from ..indexing import IndexContext, Terms, delta, rows_cols, scaled, single, summed, tensor, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
@@ -264,8 +264,14 @@ EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
 SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
          call("sum"), "sum of all entries; its transpose broadcasts",
          latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum,
-         source=src.total, surface=Absent("sum(X), parsed with sum(X, d): sum of a scalar is the scalar"),
+         source=src.total, surface=Surface("sum", ("v",), build=lambda c: _sum_call(c)),
          frobenius=("sum(A) = matrix(1):A",))
+
+
+def _sum_call(c: Call) -> Node:
+    """sum(X); the sum of a scalar is the scalar."""
+    x = c.values[0]
+    return x if x.shape.is_scalar else apply(SUM, (x,), None, c.unifier)
 
 
 def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
@@ -291,17 +297,29 @@ def _fill_latex(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
     return (ones, ATOM) if args[0][0] == "1" else (f"{args[0][0]}{ones}", MUL)
 
 
+def _fill_call(name: str, rank: int) -> Surface:
+    """vector(c), vector(c, n); matrix(c), matrix(c, m, n): a size not given is the context's."""
+    def build(c: Call) -> Node:
+        if not c.values[0].shape.is_scalar:
+            raise ShapeError(f"{name}(c) takes a scalar c, got a {c.values[0].shape}")
+        dims = c.sizes or tuple(c.unifier.fresh("n") for _ in range(rank))
+        return apply(FILL, c.values, Shape(dims), c.unifier)
+    sizes = "m, n" if rank == 2 else "n"
+    return Surface(name, ("v", "v" + "s" * rank), build=build, shown=f"{name}(c), {name}(c, {sizes})")
+
+
 FILL = Op("fill", _attr_shape, _jvp_linear, lambda n, i, c: sum_(c), _lower_fill, _fill_syntax,
           "vector(c) / matrix(c): every entry c, size from context", latex=_fill_latex,
           index=lambda n, i, c: c.lower(n.args[0], ()),
           kron=lambda n, ks: mul(fill(const(1.0), Shape((n.shape.rows * n.shape.cols,))), ks[0]),
           implicit=True,
-          source=src.fill, surface=Absent("vector(c), matrix(c), vector(c, n), matrix(c, m, n)"),
+          source=src.fill, surface=(_fill_call("vector", 1), _fill_call("matrix", 2)),
           pointwise=True)
 EYE = Op("eye", _attr_shape, None, None, _lower_eye, lambda n, a: ("eye", ATOM),
          "the identity matrix, size from context", latex=lambda n, a: ("I", ATOM),
          index=lambda n, i, c: single(delta(*i)),
-         source=src.eye, surface=Absent("eye, eye(n)"))
+         source=src.eye, surface=Surface("eye", ("", "s"), shown="eye, eye(n)",
+                                         build=lambda c: eye(c.sizes[0] if c.sizes else c.unifier.fresh("n"))))
 
 
 # --- zero and the constructors ------------------------------------------------
@@ -476,7 +494,8 @@ COMMUTATION = Op("commutation", lambda s, attr, u: Shape((attr[0] * attr[1],) * 
                  "K(m,n) with K vec(A) = vec(A') for an m×n matrix A",
                  latex=lambda n, a: (rf"K_{{{n.attr[0]},{n.attr[1]}}}", ATOM),
                  source=src.commutation,
-                 surface=Surface("commutation", 0, (2,), lambda sizes, values: (sizes[0], sizes[1])))
+                 surface=Surface("commutation", ("ss",), lambda c: (c.sizes[0], c.sizes[1]),
+                                 shown="commutation(m, n)"))
 
 
 def commutation(m: Dim, n: Dim) -> Node:

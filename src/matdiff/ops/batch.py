@@ -14,20 +14,12 @@ from scipy import special
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, HOLE, MUL, VAR, Absent, Node, Op, apply, const, var
+from ..expr import ATOM, HOLE, MUL, VAR, Absent, Call, Node, Op, Surface, apply, const, var
 from ..indexing import IndexContext, Terms, single, summed, tensor, times
 from .arithmetic import (FILL, _jvp_linear, div, eye, fill, had, is_zero, mul, multilinear, register, scale,
                          sub, sum_, transpose, zero, zero_of)
 from .linalg import LSE, SOFTMAX, kron
 from . import source as src
-
-
-def check_dim(d: float | None, what: str, shown: object) -> int:
-    """MATLAB's dimension d of ``what(X, d)``: 1 or 2, else a ShapeError naming ``shown``."""
-    if d not in (1.0, 2.0):
-        raise ShapeError(f"{what}(X, d) takes d = 1 (one value per column) or d = 2 "
-                         f"(one value per row), got {shown}")
-    return int(d)
 
 
 def _expand_shape(shapes: Sequence[Shape], attr: Shape, u: Unifier) -> Shape:
@@ -210,6 +202,36 @@ def _kron_reduce(node: Node, ks: Sequence[Node]) -> Node:
     return mul(k, ks[0])
 
 
+def _along(name: str, build: Callable[[Call], Node]) -> Surface:
+    """``name(X, d)``: one value per column (d = 1) or per row (d = 2)."""
+    return Surface(name, ("vd",), build=build, shown=f"{name}(X, d)")
+
+
+#: Where a function along a dimension is defined.
+ALONG = "matrix X, d = 1 or 2"
+
+
+def _mean_call(c: Call) -> Node:
+    """mean(X) of all entries (not of a scalar), mean(X, d) along d."""
+    x = c.values[0]
+    if not c.dims and x.shape.is_scalar:
+        raise ShapeError("mean expects a vector or a matrix, got a scalar")
+    return mean(x, c.dims[0] if c.dims else 0)
+
+
+#: The calls that give a size as a number: name -> the axis (len: of a vector).
+SIZE_OF = {"rows": 0, "cols": 1, "len": 0}
+
+
+def _count_call(name: str, axis: int) -> Callable[[Call], Node]:
+    def build(c: Call) -> Node:
+        x = c.values[0]
+        if x.shape.rank <= axis or (name == "len") != x.shape.is_vector:
+            raise ShapeError(f"{name}() does not apply to a {x.shape}")
+        return apply(COUNT, (x,), axis, c.unifier)
+    return build
+
+
 EXPAND = Op("expand", _expand_shape, _jvp_linear, _vjp_expand, _lower_expand, _expand_syntax,
             "implicit expansion: W*X + b adds b to every column, X - v' subtracts v' from "
             "every row; its transpose sums", latex=_expand_latex, index=_index_expand,
@@ -219,14 +241,15 @@ EXPAND = Op("expand", _expand_shape, _jvp_linear, _vjp_expand, _lower_expand, _e
 SUM_DIM = Op("sum_dim", _reduced_shape, _jvp_linear, lambda n, i, c: spread(c, n.attr, n.args[0].shape),
              lambda n, v, c: np.sum(v[0], axis=_axis(n.attr)), _with_dim("sum"),
              "sum(X, 1): column sums; sum(X, 2): row sums (vectors); the transpose repeats",
-             latex=_with_dim_tex("sum"), index=_index_reduce, kron=_kron_reduce,
-             source=src.along("{xp}.sum"), surface=Absent("sum(X, d)"),
+             latex=_with_dim_tex("sum"), index=_index_reduce, kron=_kron_reduce, domain=ALONG,
+             source=src.along("{xp}.sum"), surface=_along("sum", lambda c: reduce_sum(c.values[0], c.dims[0])),
              frobenius=("sum(A) = matrix(1):A",))
 MEAN = Op("mean", _mean_shape, _jvp_linear, _vjp_mean, _lower_mean, _with_dim("mean"),
           "mean(X): of all entries; mean(X, 1): of each column; mean(X, 2): of each row",
           latex=_with_dim_tex("mean"), index=_index_mean,
           kron=lambda n, ks: _kron_mean_all(n, ks) if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)),
-          source=src.mean, surface=Absent("mean(X), mean(X, d)"))
+          source=src.mean, surface=Surface("mean", ("v", "vd"), build=lambda c: _mean_call(c),
+                                          shown="mean(u), mean(X, d)"))
 def _jvp_count(node: Node, ts: Sequence[Node]) -> Node:
     """constant: a size does not depend on the entries."""
     return zero(node.shape)
@@ -235,17 +258,20 @@ def _jvp_count(node: Node, ts: Sequence[Node]) -> Node:
 COUNT = Op("count", _count_shape, _jvp_count, None, _lower_count, _count_syntax,
            "rows(X), cols(X), len(x): a size as a number", latex=_count_latex,
            domain="any vector or matrix (the size does not depend on the entries)",
-           source=src.count, surface=Absent("rows(X), cols(X), len(x)"))
+           source=src.count, surface=tuple(Surface(name, ("v",), build=_count_call(name, axis), shown=f"{name}({arg})")
+                                           for (name, axis), arg in zip(SIZE_OF.items(), "XXx")))
 SOFTMAX_DIM = Op("softmax_dim", _matrix_first, _jvp_softmax, None,
                  lambda n, v, c: special.softmax(v[0], axis=_axis(n.attr)), _with_dim("softmax"),
                  "softmax(X, 1): softmax of each column; softmax(X, 2): of each row",
-                 latex=_with_dim_tex("softmax"),
-                 source=src.along("{softmax_along}"), surface=Absent("softmax(X, d)"))
+                 latex=_with_dim_tex("softmax"), domain=ALONG,
+                 source=src.along("{softmax_along}"),
+                 surface=_along("softmax", lambda c: softmax(c.values[0], c.dims[0])))
 LSE_DIM = Op("logsumexp_dim", _reduced_shape, _jvp_lse, None,
              lambda n, v, c: special.logsumexp(v[0], axis=_axis(n.attr)), _with_dim("logsumexp"),
              "logsumexp(X, 1): log Σ exp of each column; logsumexp(X, 2): of each row",
-             latex=_with_dim_tex("logsumexp"),
-             source=src.along("{logsumexp_along}"), surface=Absent("logsumexp(X, d)"))
+             latex=_with_dim_tex("logsumexp"), domain=ALONG,
+             source=src.along("{logsumexp_along}"),
+             surface=_along("logsumexp", lambda c: logsumexp(c.values[0], c.dims[0])))
 
 
 # --- constructors -----------------------------------------------------------------------
@@ -336,6 +362,3 @@ def size_product(x: Node) -> Node:
 register(EXPAND, lambda v, attr: expand(v, attr), needs_attr=True)
 register(SUM_DIM, lambda x, attr: reduce_sum(x, attr), needs_attr=True)
 register(MEAN, lambda x, attr: mean(x, attr), needs_attr=True)
-
-#: The language's functions taking a dimension: name -> constructor(x, d).
-BY_DIM: dict[str, Callable[[Node, int], Node]] = {"sum": reduce_sum, "mean": mean, "softmax": softmax, "logsumexp": logsumexp}

@@ -52,7 +52,7 @@ def _make(row: Elementwise) -> Op:
     return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,
               latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")),
               domain=row.domain, source=row.source or src.elementwise(row.name),
-              surface=Surface(row.name, 1), sample=row.sample, pointwise=True)
+              surface=Surface(row.name, ("v",)), sample=row.sample, pointwise=True)
 
 
 LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\tan"),

@@ -319,78 +319,78 @@ TRACE = Op("tr", _scalar_of_square("tr"), _jvp_linear,
            latex=tex_call(r"\operatorname{tr}"), index=_index_trace,
            kron=lambda n, ks: mul(transpose(vec(eye(n.args[0].shape.dims[0]))), ks[0]),
            domain="square X",
-           source="{xp}.trace({0})", surface=Surface("tr", 1),
+           source="{xp}.trace({0})", surface=Surface("tr", ("v",)),
            frobenius=("tr(A) = eye:A",))
 DIAG = Op("diag", _diag_shape, _jvp_linear, lambda n, i, c: diag(c), _lower_diag, call("diag"),
           "diag(v): diagonal matrix; diag(X): the diagonal; each is the other's transpose",
           latex=tex_call(r"\operatorname{diag}"), index=_index_diag,
-          source="{xp}.diag({0})", surface=Surface("diag", 1),
+          source="{xp}.diag({0})", surface=Surface("diag", ("v",), shown="diag(x), diag(X)"),
           lacks=(("kron", "diag(dX) selects or spreads entries of vec(dX): no Kronecker product writes it"),))
 VEC = Op("vec", _vec_shape, _jvp_linear, lambda n, i, c: unvec(c, n.args[0].shape), _lower_vec,
          call("vec"), "stacks columns; transpose: unvec", latex=tex_call(r"\operatorname{vec}"),
          index=_index_vec, kron=lambda n, ks: ks[0],
-         source=src.vec, surface=Surface("vec", 1))
+         source=src.vec, surface=Surface("vec", ("v",)))
 UNVEC = Op("unvec", _attr_shape, _jvp_linear, lambda n, i, c: vec(c), _lower_unvec,
            lambda n, a: (f"unvec({a[0][0]}, {n.shape.rows}, {n.shape.cols})", 60),
            "the inverse of vec for a given shape",
-           source=src.unvec, surface=Surface("unvec", 1, (2,), lambda sizes, values: Shape(sizes)),
+           source=src.unvec, surface=Surface("unvec", ("vss",), lambda c: Shape(c.sizes), shown="unvec(v, m, n)"),
            lacks=(("index", _GRADIENT_ONLY + " (the transpose of vec)"),
                   ("kron", _GRADIENT_ONLY)))
 KRON = Op("kron", _kron_shape, _jvp_bilinear, _vjp_kron, _lower_kron, call("kron"),
           "Kronecker product A⊗B", latex=tex_product(r" \otimes "),
           index=_index_kron,
-          source=src.kron, surface=Surface("kron", 2),
+          source=src.kron, surface=Surface("kron", ("vv",), shown="kron(A, B)"),
           lacks=(("kron", "vec(kron(A, dX)) is a permuted Kronecker product; not written out"),))
 KRON_L = Op("kron_l", _kron_part_shape("kron_l", 0), _jvp_bilinear, _vjp_kron_l, _lower_kron_l,
             _sized_call("kron_l"),
             "B̄[k,l] = Σ A[i,j] C[(i,k),(j,l)]: the transpose of B ↦ A⊗B",
             latex=tex_call(r"\operatorname{kron}_{L}"),
-            source=src.kron_l, surface=Surface("kron_l", 2, (1, 2), lambda sizes, values: Shape(sizes)),
+            source=src.kron_l, surface=Surface("kron_l", ("vvs", "vvss"), lambda c: Shape(c.sizes), shown="kron_l(A, C, k, l)"),
             lacks=(("index", _GRADIENT_ONLY + " (the transpose of B ↦ A⊗B)"),
                    ("kron", _GRADIENT_ONLY)))
 KRON_R = Op("kron_r", _kron_part_shape("kron_r", 1), _jvp_bilinear, _vjp_kron_r, _lower_kron_r,
             _sized_call("kron_r"),
             "Ā[i,j] = Σ C[(i,k),(j,l)] B[k,l]: the transpose of A ↦ A⊗B",
             latex=tex_call(r"\operatorname{kron}_{R}"),
-            source=src.kron_r, surface=Surface("kron_r", 2, (1, 2), lambda sizes, values: Shape(sizes)),
+            source=src.kron_r, surface=Surface("kron_r", ("vvs", "vvss"), lambda c: Shape(c.sizes), shown="kron_r(C, B, i, j)"),
             lacks=(("index", _GRADIENT_ONLY + " (the transpose of A ↦ A⊗B)"),
                    ("kron", _GRADIENT_ONLY)))
 DET = Op("det", _scalar_of_square("det"), _jvp_det, None, lambda n, v, c: np.linalg.det(v[0]),
          call("det"), "determinant", latex=tex_call(r"\det"),
          domain="square X",
-         source="{linalg}.det({0})", surface=Surface("det", 1), cost="cubic")
+         source="{linalg}.det({0})", surface=Surface("det", ("v",)), cost="cubic")
 LOGDET = Op("logdet", _scalar_of_square("logdet"), _jvp_logdet, None, _lower_logdet,
             call("logdet"), "log of a positive determinant", latex=tex_call(r"\log\det"),
             domain="square X with det X > 0",
-            source="{linalg}.slogdet({0})[1]", surface=Surface("logdet", 1), cost="cubic", sample="spd")
+            source="{linalg}.slogdet({0})[1]", surface=Surface("logdet", ("v",)), cost="cubic", sample="spd")
 ADJ = Op("adj", _square_of_square("adj"), _jvp_adj, None, lambda n, v, c: adjugate(v[0]),
          call("adj"), "adjugate: adj(X) X = det(X) I; adj(X) = det(X) inv(X) for a nonsingular X",
          latex=tex_call(r"\operatorname{adj}"),
          domain="every square X (its derivative needs X nonsingular)",
-         source="{adj}({0})", surface=Surface("adj", 1), cost="cubic", sample="nonsingular")
+         source="{adj}({0})", surface=Surface("adj", ("v",)), cost="cubic", sample="nonsingular")
 INV = Op("inv", _square_of_square("inv"), _jvp_inv, None, _lower_inv, call("inv"), "inverse",
           latex=lambda n, a: (rf"{{{paren_tex(a[0], POSTFIX)}}}^{{-1}}", POSTFIX),
           domain="nonsingular square X",
-         source="{linalg}.inv({0})", surface=Surface("inv", 1), cost="cubic", sample="nonsingular")
+         source="{linalg}.inv({0})", surface=Surface("inv", ("v",)), cost="cubic", sample="nonsingular")
 NORM2 = Op("norm2", _scalar_of_any("norm2"), _jvp_norm2, None, _lower_norm2, call("norm2"),
            "Euclidean norm of a vector, Frobenius norm of a matrix",
            latex=lambda n, a: tex_wrap(r"\left\lVert ", r"\right\rVert_{" +
                                        ("F" if n.args[0].shape.is_matrix else "2") + "}")(n, a),
            domain="all real u (u ≠ 0 for the derivative)",
-           source="{norm2}({0})", surface=Surface("norm2", 1))
+           source="{norm2}({0})", surface=Surface("norm2", ("v",), shown="norm2(u)"))
 NORM1 = Op("norm1", _scalar_of_any("norm1"), _jvp_norm1, None,
            lambda n, v, c: np.sum(np.abs(v[0]), axis=logical_axes(n.args[0].shape.rank)),
            call("norm1"), "sum of absolute values",
            latex=tex_wrap(r"\left\lVert ", r"\right\rVert_{1}"),
            domain="all real u (no zero entry for the derivative)",
-           source="{xp}.sum({xp}.abs({0}))", surface=Surface("norm1", 1), sample="away0")
+           source="{xp}.sum({xp}.abs({0}))", surface=Surface("norm1", ("v",), shown="norm1(u)"), sample="away0")
 LSE = Op("logsumexp", _scalar_of_any("logsumexp"), _jvp_lse, None,
          lambda n, v, c: special.logsumexp(v[0], axis=logical_axes(n.args[0].shape.rank)),
          call("logsumexp"), "log Σ exp(u)",
-         source="{logsumexp}({0})", surface=Surface("logsumexp", 1))
+         source="{logsumexp}({0})", surface=Surface("logsumexp", ("v",), shown="logsumexp(u)"))
 SOFTMAX = Op("softmax", _softmax_shape, _jvp_softmax, None, _lower_softmax, call("softmax"),
              "exp(x)/Σexp(x)",
-             source="{softmax}({0})", surface=Surface("softmax", 1))
+             source="{softmax}({0})", surface=Surface("softmax", ("v",), shown="softmax(x)"))
 
 
 def trace(x: Node) -> Node:

@@ -18,7 +18,7 @@ import scipy.linalg
 
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
-from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
+from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, Surface, apply, square
 from ..indexing import IndexContext, Terms, frechet, single, summed, tensor, times
 from .arithmetic import add, eye, is_zero, mul, transpose, zero
 from .linalg import inv
@@ -148,11 +148,18 @@ def _index_matfun(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     return summed(entries, [i for p in pairs for i in p])
 
 
+def _call(name: str, k: int) -> Surface:
+    """expm(X) (k = 0); its Fréchet derivative dexpm(X, E) (k = 1)."""
+    return Surface(f"d{name}" if k else name, ("v" * (k + 1),), lambda c: (name, k),
+                   shown=f"d{name}(X, E)" if k else "")
+
+
 MATFUN = Op("matfun", _matfun_shape, _jvp_matfun, _vjp_matfun, _lower_matfun, _matfun_syntax,
             "expm/logm/sqrtm and their Fréchet derivatives dexpm(X, E), dexpm2(X, E1, E2)…",
             latex=_matfun_latex, index=_index_matfun,
             source=src.matfun,
-            surface=Absent("expm(X), logm(X), sqrtm(X); Fréchet derivatives dexpm(X, E)…"), cost="cubic")
+            surface=tuple(_call(name, k) for name in FUNCTIONS for k in (0, 1)), cost="cubic",
+            sample="spd")
 
 
 def matfun(name: str, x: Node, *directions: Node) -> Node:

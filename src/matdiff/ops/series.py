@@ -14,7 +14,7 @@ import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
-from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, apply, square
+from ..expr import ATOM, POSTFIX, POWER, Absent, Binder, Node, Op, Surface, apply, square
 from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
 from .arithmetic import _jvp_linear, is_zero, mul, multilinear, register, scale
@@ -81,17 +81,25 @@ def _sigma_index(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
     return times(single(index_range(j, lo, hi)), ctx.lower(node.args[0], idx))
 
 
-def _sigma_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
-    raise AssertionError("a sigma is evaluated by evaluate_sigma, its body once per index")
+def _sigma_loop(node: Node, body: str, zeros: str) -> str:
+    j, lo, hi = node.attr
+    return f"sum(({body} for {j} in range(int({lo}), int({hi}) + 1)), {zeros})"
 
 
-SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_lower, _sigma_syntax,
+def _sigma_unused(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+    raise AssertionError("a sigma is evaluated by its binder, its body once per index")
+
+
+SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_unused, _sigma_syntax,
            "sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body; linear in its body",
            latex=_sigma_latex, index=_sigma_index,
-           kron=lambda n, ks: sigma(n.attr[0], n.attr[1], n.attr[2], ks[0]),
-           source=Absent("written by the generator as a sum over its index (codegen/emit.py)"),
-           surface=Absent("sigma(j, lo, hi, body)"),
-           lacks=(("vjp", "reverse mode transposes its body inside the sum (calculus/transpose.py)"),),
+           kron=lambda n, ks: _rebuild(n, ks[0]),
+           source=Absent("a binder: its loop is Binder.loop"),
+           surface=Surface("sigma", ("jiiv",), shown="sigma(j, lo, hi, body)",
+                           build=lambda c: sigma(str(c.index), c.integers[0], c.integers[1], c.values[0])),
+           binder=Binder(lambda n, c, r: evaluate_sigma(n, c, r), lambda n, b: _rebuild(n, b),
+                         _sigma_loop),
+           lacks=(("vjp", "a binder: reverse mode transposes its body and rebuilds the sum"),),
            frobenius=("term by term of the sum",))
 
 
@@ -99,6 +107,11 @@ def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Node) -> Node:
     if is_zero(body):
         return body
     return apply(SIGMA, (body,), (j, lo, hi))
+
+
+def _rebuild(node: Node, body: Node) -> Node:
+    j, lo, hi = node.attr
+    return sigma(j, lo, hi, body)
 
 
 def evaluate_sigma(node: Node, ctx: Any, run: Any) -> np.ndarray:
@@ -173,7 +186,8 @@ ELEM = Op("elem", _elem_shape, _jvp_linear,
 UNIT = Op("unit", lambda s, attr, u: attr[1], None, None, _unit_lower,
           lambda n, a: (f"unit({n.attr[0]}, {n.shape.dims[0]})", ATOM),
           "the k-th unit vector (the transpose of taking entry k)",
-          source=src.unit, surface=Absent("unit(k, n)"))
+          source=src.unit, surface=Surface("unit", ("is",), shown="unit(k, n)",
+                                           build=lambda c: unit(c.integers[0], Shape((c.sizes[0],)))))
 
 
 def elem(p: Node, k: IntExpr) -> Node:

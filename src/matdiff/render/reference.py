@@ -4,26 +4,13 @@ domain. ``python -m matdiff.render.reference > docs/functions.md`` rewrites it; 
 checks that the file is current."""
 from __future__ import annotations
 
-from ..expr import Op
+from ..expr import OPS, Op, Surface, surfaces
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import matfun as mf
 from ..ops import series as se
-from ..syntax.parser import ALIASES, ARITY, HOW_TO, SURFACES
-
-#: How each call is written, where its arguments are not one ``u``/``X``.
-SIGNATURES = {"kron": "kron(A, B)", "vector": "vector(c), vector(c, n)",
-              "matrix": "matrix(c), matrix(c, m, n)", "eye": "eye, eye(n)",
-              "sigma": "sigma(j, lo, hi, body)", "unit": "unit(k, n)", "diag": "diag(x), diag(X)",
-              "sum": "sum(X)", "norm1": "norm1(u)", "norm2": "norm2(u)", "softmax": "softmax(x)",
-              "logsumexp": "logsumexp(u)", "mean": "mean(u)", "rows": "rows(X), cols(X), len(x)",
-              "unvec": "unvec(v, m, n)", "kron_l": "kron_l(A, C, k, l)", "kron_r": "kron_r(C, B, i, j)",
-              "commutation": "commutation(m, n)"}
-
-#: The forms along one dimension (d = 1: of each column, d = 2: of each row).
-ALONG = {"sum": ("sum(X, d)", bt.SUM_DIM), "mean": ("mean(X, d)", bt.MEAN),
-         "softmax": ("softmax(X, d)", bt.SOFTMAX_DIM), "logsumexp": ("logsumexp(X, d)", bt.LSE_DIM)}
+from ..syntax.parser import ALIASES, HOW_TO
 
 OPERATORS: list[tuple[str, Op]] = [
     ("A'", ar.TRANSPOSE), ("A + B", ar.ADD), ("-A", ar.NEG), ("a*B", ar.SCALE), ("A*B", ar.MATMUL),
@@ -46,10 +33,22 @@ def rule(op: Op) -> str:
     return doc.splitlines()[0].rstrip(".") if doc else op.doc
 
 
-def _call_op(name: str) -> Op | None:
-    special = {"sum": ar.SUM, "vector": ar.FILL, "matrix": ar.FILL, "eye": ar.EYE,
-               "sigma": se.SIGMA, "unit": se.UNIT, "mean": bt.MEAN, "rows": bt.COUNT}
-    return SURFACES.get(name) or special.get(name)
+#: How a call's arguments of each kind are named where its surface does not say.
+_NAMES = {"s": "n", "d": "d", "i": "k", "j": "j"}
+
+
+def _written(call: Surface, arg: str) -> str:
+    """``name(X, d)``: a call with its arguments named by kind."""
+    return ", ".join(f"{call.name}({', '.join(_NAMES.get(k, arg) for k in form)})" for form in call.forms)
+
+
+def _matfun_row(call: Surface) -> str:
+    name = call.name.removeprefix("d") if call.name not in mf.FACTS else call.name
+    what, domain = mf.FACTS[name]
+    if call.name == name:
+        return _row(f"`{name}(X)`", what, f"d {name}(X) = d{name}(X, dX)", domain)
+    return _row(f"`{call.name}(X, E)`", f"the Fréchet derivative of {name} at X along E",
+                "linear in E; evaluated exactly (block-triangular identity)", domain)
 
 
 def _row(*cells: str) -> str:
@@ -66,26 +65,15 @@ def function_reference() -> str:
     lines += [_row(f"`{syntax}`", op.doc, rule(op), op.domain) for syntax, op in OPERATORS]
     lines += ["", "## Functions", "", _row("call", "meaning", "derivative", "domain"),
               _row(*["---"] * 4)]
-    for name in ARITY:
-        if name.startswith("d") and name[1:] in mf.FACTS:
-            what, domain = mf.FACTS[name[1:]]
-            lines.append(_row(f"`{name}(X, E)`", f"the Fréchet derivative of {name[1:]} at X along E",
-                              "linear in E; evaluated exactly (block-triangular identity)", domain))
-            continue
-        if name in mf.FACTS:
-            what, domain = mf.FACTS[name]
-            lines.append(_row(f"`{name}(X)`", what, f"d {name}(X) = d{name}(X, dX)", domain))
-            continue
-        op = _call_op(name)
-        if op is None:
-            continue
-        arg = "u" if name in ew.UNARY else "X"
-        signature = SIGNATURES.get(name, f"{name}({arg})")
-        what = f"elementwise {name}" if op.doc == rule(op) else op.doc
-        lines.append(_row(f"`{signature}`", what, rule(op), op.domain))
-        if name in ALONG:
-            signature, op = ALONG[name]
-            lines.append(_row(f"`{signature}`", op.doc, rule(op), "matrix X, d = 1 or 2"))
+    for op in OPS:
+        calls = surfaces(op)
+        if op is mf.MATFUN:
+            lines += [_matfun_row(c) for c in calls]
+        elif calls:
+            arg = "u" if op.pointwise else "X"
+            shown = ", ".join(c.shown or _written(c, arg) for c in calls)
+            what = f"elementwise {calls[0].name}" if op.doc == rule(op) else op.doc
+            lines.append(_row(f"`{shown}`", what, rule(op), op.domain))
     lines += ["", "## Other spellings", "",
               "Read as the language's own: " +
               ", ".join(f"`{a}` (`{b}`)" for a, b in ALIASES.items()) +

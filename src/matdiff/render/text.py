@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Mapping
 
-from ..dims import Shape
-from ..expr import ATOM, CONST, HOLE, PRINTERS, VAR, Node, Op, Syntax
+from ..dims import Shape, Unifier
+from ..errors import ShapeError
+from ..expr import ATOM, CONST, HOLE, PRINTERS, VAR, Node, Op, Syntax, apply
 from ..ops.arithmetic import EYE, FILL, TRANSPOSE, sized_text
 from ..ops.notation import tex_call
 
@@ -105,15 +106,46 @@ def _render(root: Node, pick: Callable[[Node], Syntax], chosen: set[Node] | None
     return (where(out, bindings) if bindings else out), named
 
 
-def to_text(root: Node, share: bool = True, sized: bool = False,
+def unfixed(root: Node) -> set[Node]:
+    """The fills and identities whose size the rest of ``root`` does not fix.
+
+    Read back without its size, ``vector(c)`` takes the size of what it meets
+    (``x + vector(1)``, ``eye*A``); where nothing fixes it (``sum(vector(a, 3))``) the
+    size must be printed. Found as the parser finds it: every such node gets fresh
+    sizes, the shape rules unify them, and those left free are the answer."""
+    u = Unifier()
+    fresh: dict[Node, Shape] = {}
+    new: dict[Node, Node] = {}
+    for n in root.walk():
+        if n.op in (FILL, EYE) and not n.shape.is_scalar:
+            dims = (u.fresh(),) * 2 if n.op is EYE else tuple(u.fresh() for _ in n.shape.dims)
+            shape = Shape(dims, n.shape.row)
+            fresh[n] = shape
+            new[n] = Node(n.op, tuple(new[a] for a in n.args), shape, shape)
+        elif not n.args:
+            new[n] = n
+        else:
+            try:
+                new[n] = apply(n.op, tuple(new[a] for a in n.args), n.attr, u)
+            except ShapeError:
+                return set(fresh) | {m for m in root.walk() if m.op in (FILL, EYE)}
+    return {n for n, shape in fresh.items()
+            if any("#" in sym for d in u.resolve_shape(shape).dims for sym in d.syms)}
+
+
+def to_text(root: Node, share: bool = True, sized: bool | None = None,
             names: Mapping[str, Node] | None = None) -> str:
     """The expression as text, with the fewest parentheses the grammar allows.
 
     ``sized`` prints every constant fill and identity with its size
-    (``matrix(1, m, n)``), for results whose size nothing else fixes.
+    (``matrix(1, m, n)``); by default only those whose size nothing else fixes
+    (``unfixed``), so that the text parses back to the same shapes.
     """
+    size = set() if sized is False or not any(n.op in (FILL, EYE) for n in root.walk()) \
+        else None if sized else unfixed(root)
+
     def pick(node: Node) -> Syntax:
-        if sized and node.op in (FILL, EYE) and not node.shape.is_scalar:
+        if node.op in (FILL, EYE) and not node.shape.is_scalar and (size is None or node in size):
             return sized_text
         return node.op.syntax
     return render(root, pick, share, names=names)

@@ -19,7 +19,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ..dims import Dim, Shape, Structure, Unifier
 from ..errors import ArityError, LimitError, MatdiffError, ParseError, ShapeError, UnknownNameError
-from ..expr import OPS, VAR, Node, Op, Surface, apply, const, const_value, square, var
+from ..expr import OPS, VAR, Call, Node, Op, Surface, apply, const, const_value, square, surfaces, var
 from ..ops import abstract as ab
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
@@ -39,24 +39,24 @@ _PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(), parser="lal
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "had": ".*", "ediv": "./",
             "pow": "^", "epow": ".^", "neg": "-", "transpose": "'"}
 
-#: The ops the language calls by name, read from their declarations (``Op.surface``).
-SURFACES: dict[str, Op] = {op.surface.name: op for op in OPS if isinstance(op.surface, Surface)}
-#: Functions of the language: name -> number of arguments. The declared surfaces, then
-#: the special forms the parser builds itself.
-ARITY: dict[str, int | tuple[int, ...]] = {
-    **{name: op.surface.counts for name, op in SURFACES.items() if isinstance(op.surface, Surface)},
-    "sum": (1, 2), "mean": (1, 2), "softmax": (1, 2), "logsumexp": (1, 2),
-    "rows": 1, "cols": 1, "len": 1, "vector": (1, 2), "matrix": (1, 3), "eye": (0, 1),
-    **{n: 1 for n in mf.FUNCTIONS}, **{f"d{n}": 2 for n in mf.FUNCTIONS},
-    "sigma": 4, "unit": 2}
-CONSTANTS = ("eye",)
-#: Calls whose arguments after the first (all of them for eye) are sizes, not values.
-SIZED = {"vector": 1, "matrix": 1, "eye": 0,
-         **{name: op.surface.values for name, op in SURFACES.items()
-            if isinstance(op.surface, Surface) and op.surface.sizes != (0,)}}
-#: Sizes may name a variable's dimensions.
-SIZE_OF = {"rows": 0, "cols": 1, "len": 0}
+def _calls() -> dict[str, dict[int, tuple[Op, Surface]]]:
+    calls: dict[str, dict[int, tuple[Op, Surface]]] = {}
+    for op in OPS:
+        for surface in surfaces(op):
+            for form in surface.forms:
+                if len(form) in calls.setdefault(surface.name, {}):
+                    raise AssertionError(f"{surface.name} with {len(form)} arguments is declared twice")
+                calls[surface.name][len(form)] = (op, surface)
+    return calls
 
+
+#: The calls of the language, read from the op declarations (``Op.surface``): name ->
+#: number of arguments -> the op and the surface that spell it.
+CALLS = _calls()
+#: Functions of the language: name -> the numbers of arguments it takes.
+ARITY: dict[str, tuple[int, ...]] = {name: tuple(sorted(by)) for name, by in CALLS.items()}
+#: Calls that take no argument are also written as a bare name (``eye``).
+CONSTANTS = tuple(name for name, by in CALLS.items() if 0 in by)
 
 
 def parse(text: str, shapes: ShapeSpec | None = None,
@@ -282,8 +282,9 @@ class _Builder:
 
     def _lazy(self, t: Tree) -> bool:
         """Nodes that build their own children: powers (an exponent may be an integer
-        expression), entries p[k] and sigma(j, lo, hi, body)."""
-        return t.data in ("pow", "elem") or (t.data == "call" and str(t.children[0]) in ("sigma", "unit"))
+        expression), entries p[k] and calls with integer or index arguments (sigma)."""
+        form = _form(t) if t.data == "call" else None
+        return t.data in ("pow", "elem") or (form is not None and bool(set(form) & set("ij")))
 
     def integer(self, t: Tree | Token | None) -> IntExpr:
         """An integer expression: integers, integer symbols, + - and integer multiples."""
@@ -333,17 +334,8 @@ class _Builder:
             return const(value)
         if kind == "name":
             return self.variable(str(t.children[0]))
-        if kind == "call" and str(t.children[0]) == "sigma":
-            return self.sigma(t)
-        if kind == "call" and str(t.children[0]) == "unit":
-            kids = [c for c in t.children[1:] if c is not None]
-            if len(kids) != 2:
-                raise ArityError("unit(k, n) takes an index and a length")
-            return se.unit(self.integer(kids[0]), Shape((self.size(kids[1]),)))
         if kind == "call":
-            name = str(t.children[0])
-            sizes = [c for c in t.children[1:] if c is not None][SIZED.get(name, 99):]
-            return self.call(name, args, [self.size(c) for c in sizes])
+            return self.call(t, args)
         if kind == "neg":
             c = const_value(args[0])
             return const(-c) if c is not None else self.apply(ar.NEG, args)
@@ -432,17 +424,6 @@ class _Builder:
             return se.powsym(base, self.integer(exponent))
         return self.op_pow(base, self.build(exponent))
 
-    def sigma(self, t: Tree) -> Node:
-        """sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body."""
-        kids = [c for c in t.children[1:] if c is not None]
-        if len(kids) != 4 or not (isinstance(kids[0], Tree) and kids[0].data == "name"):
-            raise ArityError("sigma takes an index name, two integer bounds and a body: "
-                             "sigma(j, 0, k - 1, X^j)")
-        j = str(kids[0].children[0])
-        lo, hi = self.integer(kids[1]), self.integer(kids[2])
-        self.integer(kids[0])
-        return se.sigma(j, lo, hi, self.build(kids[3]))
-
     def op_pow(self, a: Node, b: Node) -> Node:
         if not b.shape.is_scalar:
             raise ShapeError(f"'^' needs a scalar exponent, got a {b.shape}; use '.^' elementwise")
@@ -469,9 +450,10 @@ class _Builder:
         return self._elementwise("epow", ew.EPOW, a, b)
 
     def variable(self, name: str) -> Node:
-        if name == "eye":
-            return ar.eye(self.unifier.fresh("n"))
-        if name in ARITY or name in SIZE_OF:
+        if name in CONSTANTS:
+            op, surface = CALLS[name][0]
+            return self.made(op, surface, Call(unifier=self.unifier))
+        if name in ARITY:
             raise UnknownNameError(f"'{name}' is a function; call it as {name}(...)")
         if name in self.integers:
             raise ShapeError(f"'{name}' is an integer symbol here and cannot also be a variable")
@@ -493,73 +475,76 @@ class _Builder:
             return Dim.of(str(t.children[0]))
         if t.data == "mul":
             return self.size(t.children[0]) * self.size(t.children[1])
-        if t.data == "call" and str(t.children[0]) in SIZE_OF and len(t.children) == 2 \
+        if t.data == "call" and str(t.children[0]) in bt.SIZE_OF and len(t.children) == 2 \
                 and isinstance(t.children[1], Tree) and t.children[1].data == "name":
             v = self.variable(str(t.children[1].children[0]))
-            axis = SIZE_OF[str(t.children[0])]
+            axis = bt.SIZE_OF[str(t.children[0])]
             if v.shape.rank <= axis or (str(t.children[0]) == "len") != v.shape.is_vector:
                 raise ShapeError(f"{t.children[0]}() does not apply to a {v.shape}")
             return v.shape.dims[axis]
         raise ParseError("a size must be a positive integer, a name, rows(A), cols(A) or len(x)",
                          self.text, _start(t))
 
-    def call(self, name: str, args: list[Node], sizes: Sequence[Dim] = ()) -> Node:
+    def call(self, t: Tree, args: list[Node]) -> Node:
+        """A call: a declared function ``g(X)``, or one of the language's (``CALLS``), its
+        arguments read as its surface's form says."""
+        name = str(t.children[0])
+        kids = [c for c in t.children[1:] if c is not None]
         if name in self.functions:
-            if len(args) != 1 or sizes:
-                raise ArityError(f"{name} takes 1 argument, got {len(args) + len(sizes)}")
+            if len(kids) != 1:
+                raise ArityError(f"{name} takes 1 argument, got {len(kids)}")
             grad = self.functions[name]
             if grad in self.vars:
                 raise ShapeError(f"the gradient name {grad} of {name} is already a variable")
             return ab.abstract(name, grad, args[0], self.unifier)
         name = ALIASES.get(name, name)
-        if name not in ARITY:
+        if name not in CALLS:
             if name in HOW_TO:
                 raise UnknownNameError(f"unknown function '{name}': {HOW_TO[name]}")
-            close = difflib.get_close_matches(name, list(ARITY) + list(CONSTANTS), n=3)
+            close = difflib.get_close_matches(name, list(ARITY), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownNameError(f"unknown function '{name}'{hint}")
-        want = ARITY[name]
-        counts = want if isinstance(want, tuple) else (want,)
-        if len(args) + len(sizes) not in counts:
-            told = " or ".join(map(str, counts))
-            raise ArityError(f"{name} takes {told} argument{'s' * (counts != (1,))}, "
-                             f"got {len(args) + len(sizes)}")
-        if name in bt.BY_DIM and (len(args) == 2 or name == "mean"):
-            return self.by_dim(name, args)
-        if name in SIZE_OF:
-            return self.count(name, args[0])
-        if name in SURFACES:
-            op = SURFACES[name]
-            surface = cast(Surface, op.surface)
-            return self.apply(op, args, surface.attr(tuple(sizes), args) if surface.attr else None)
-        if name == "sum":
-            return args[0] if args[0].shape.is_scalar else self.apply(ar.SUM, args)
-        if name == "eye":
-            return ar.eye(sizes[0] if sizes else self.unifier.fresh("n"))
-        if name in ("vector", "matrix"):
-            if not args[0].shape.is_scalar:
-                raise ShapeError(f"{name}(c) takes a scalar c, got a {args[0].shape}")
-            dims = tuple(sizes) or tuple(self.unifier.fresh("n") for _ in range(1 + (name == "matrix")))
-            return self.apply(ar.FILL, args, Shape(dims))
-        fname = name.removeprefix("d") if name.startswith("d") and name[1:] in mf.FUNCTIONS else name
-        return self.apply(mf.MATFUN, args, (fname, len(args) - 1))
+        if len(kids) not in CALLS[name]:
+            counts = ARITY[name]
+            raise ArityError(f"{name} takes {' or '.join(map(str, counts))} argument"
+                             f"{'s' * (counts != (1,))}, got {len(kids)}")
+        op, surface = CALLS[name][len(kids)]
+        form = cast(str, surface.form(len(kids)))
+        built = iter(args)
+        read: dict[str, list[object]] = {kind: [] for kind in "vsdij"}
+        for kind, kid in zip(form, kids):
+            if kind == "v":
+                read["v"].append(next(built) if args else self.build(kid))
+            elif kind == "s":
+                read["s"].append(self.size(kid))
+            elif kind == "d":
+                read["d"].append(self.dimension(name, kid))
+            elif kind == "j":
+                if not (isinstance(kid, Tree) and kid.data == "name"):
+                    raise ArityError(f"{surface.shown or name} takes an index name where it has "
+                                     f"{self.text[_start(kid):_end(kid)]!r}")
+                self.integer(kid)
+                read["j"].append(str(kid.children[0]))
+            else:
+                read["i"].append(self.integer(kid))
+        call = Call(tuple(cast(list[Node], read["v"])), tuple(cast(list[Dim], read["s"])),
+                    tuple(cast(list[int], read["d"])), tuple(cast(list[IntExpr], read["i"])),
+                    cast(str, read["j"][0]) if read["j"] else None, self.unifier)
+        return self.made(op, surface, call)
 
+    def made(self, op: Op, surface: Surface, call: Call) -> Node:
+        """The node a call makes: its surface's own build, else the op applied."""
+        if surface.build is not None:
+            return surface.build(call)
+        return self.apply(op, call.values, surface.attr(call) if surface.attr else None)
 
-    def by_dim(self, name: str, args: Sequence[Node]) -> Node:
-        """sum(X, d), mean(X), mean(X, d), softmax(X, d), logsumexp(X, d)."""
-        d = 0
-        if len(args) == 2:
-            d = bt.check_dim(const_value(args[1]), name, args[1])
-        elif args[0].shape.is_scalar:
-            raise ShapeError(f"{name} expects a vector or a matrix, got a scalar")
-        return cast(Node, bt.BY_DIM[name](args[0], d))
-
-    def count(self, name: str, x: Node) -> Node:
-        """rows(X), cols(X), len(x) as numbers."""
-        axis = SIZE_OF[name]
-        if x.shape.rank <= axis or (name == "len") != x.shape.is_vector:
-            raise ShapeError(f"{name}() does not apply to a {x.shape}")
-        return self.apply(bt.COUNT, [x], axis)
+    def dimension(self, name: str, t: Tree) -> int:
+        """MATLAB's dimension d of ``name(X, d)``: 1 (one value per column) or 2 (per row)."""
+        value = float(str(t.children[0])) if t.data == "number" else None
+        if value not in (1.0, 2.0):
+            raise ShapeError(f"{name}(X, d) takes d = 1 (one value per column) or d = 2 "
+                             f"(one value per row), got {self.text[_start(t):_end(t)]}")
+        return int(cast(float, value))
 
 
 def _constant_tree(t: Tree) -> bool:
@@ -567,11 +552,20 @@ def _constant_tree(t: Tree) -> bool:
                                   and _constant_tree(t.children[0]))
 
 
+def _form(t: Tree) -> str | None:
+    """The form of a call of the language (None: a name or a number of arguments it lacks)."""
+    name = str(t.children[0])
+    count = sum(c is not None for c in t.children[1:])
+    entry = CALLS.get(ALIASES.get(name, name), {}).get(count)
+    return entry[1].form(count) if entry else None
+
+
 def _value_children(t: Tree) -> list[Tree]:
     """The children of a parse tree node that are values (not sizes, not names)."""
     kids = [c for c in t.children if isinstance(c, Tree)]
-    if t.data == "call":
-        return kids[:SIZED.get(str(t.children[0]), len(kids))]
+    form = _form(t) if t.data == "call" else None
+    if form is not None:
+        return [k for k, kind in zip(kids, form) if kind == "v"]
     return kids
 
 
