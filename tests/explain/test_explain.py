@@ -14,7 +14,7 @@ import matdiff
 from matdiff.explain.derivation import Link, Shown
 from matdiff.calculus.jacobian import substitute
 from matdiff.evaluate import EvalContext, bind, run
-from matdiff.expr import HOLE, VAR, Node
+from matdiff.expr import HOLE, Node
 from numeric import draw
 
 CASES = [
