@@ -102,7 +102,7 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
     for node in order:
         expr = _expression(node, text, backend, size, leaves)
         if node.op in (VAR, HOLE, CONST) or (uses[node] <= 1 and node not in outputs and len(expr) < 60):
-            text[node] = expr if node.op in (VAR, HOLE, CONST) else f"({expr})"
+            text[node] = expr if node.op in (VAR, HOLE, CONST) else _grouped(expr)
             continue
         count += 1
         lines.append(f"    t{count} = {expr}")
@@ -114,6 +114,18 @@ def emit(outputs: Sequence[Node], inputs: Sequence[tuple[str, Shape]], integers:
     if any("dtype_" in line for line in lines[body:]):
         lines[body:body] = backend.prologue([n for n, _ in inputs])
     return "\n".join(lines) + "\n"
+
+
+def _grouped(expr: str) -> str:
+    """``expr`` parenthesized, unless it is a name or already one parenthesized group."""
+    if expr.isidentifier():
+        return expr
+    depth = 0
+    for i, ch in enumerate(expr):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and (ch != ")" or i < len(expr) - 1):
+            return f"({expr})"
+    return expr
 
 
 def _array(node: Node, text: str, backend: Backend) -> str:

@@ -199,7 +199,7 @@ def optimize_all(roots: Sequence[Node]) -> list[Node]:
     """The outputs of one generated function, each cheaper to evaluate, sharing what
     they compute alike up to a transpose (the gradients of attention by Q and by K)."""
     fast = _shared_transposes([_cheaper(r) for r in roots])
-    return [_broadcast_views(r) for r in fast]
+    return [_broadcast_views(_untransposed_products(r)) for r in fast]
 
 
 def optimize(root: Node) -> Node:
@@ -265,6 +265,33 @@ def _cheaper(root: Node) -> Node:
         elif new.op is ar.SCALE:
             new = _scale_smallest(new) or new
         out[n] = _cholesky(new) or new
+    return out[root]
+
+
+def _stored_order(n: Node) -> Node | None:
+    """A'*v as (v'*A)' and u'*A' as (A*u)' for vectors u, v: the same numbers, A read as
+    it is stored (XLA on the CPU copies A' before multiplying; NumPy and PyTorch pass a
+    flag). The transposes of vectors are free: both are one-axis arrays."""
+    if n.op is not ar.MATMUL:
+        return None
+    x, y = n.args
+    if x.op is ar.TRANSPOSE and x.shape.is_matrix and y.shape.is_col:
+        product = apply(ar.MATMUL, (apply(ar.TRANSPOSE, (y,)), x.args[0]))
+    elif y.op is ar.TRANSPOSE and y.shape.is_matrix and x.shape.row:
+        product = apply(ar.MATMUL, (y.args[0], apply(ar.TRANSPOSE, (x,))))
+    else:
+        return None
+    return apply(ar.TRANSPOSE, (product,))
+
+
+def _untransposed_products(root: Node) -> Node:
+    """A pass after every rewrite (its nodes are not in the constructors' normal form,
+    which would turn them back): products read their matrices as stored."""
+    out: dict[Node, Node] = {}
+    for n in root.walk():
+        args = tuple(out[a] for a in n.args)
+        new = n if args == n.args else Node(n.op, args, n.attr, n.shape)
+        out[n] = _stored_order(new) or new
     return out[root]
 
 
