@@ -8,6 +8,7 @@ not rewritten again.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import cast
 
@@ -75,18 +76,48 @@ def _had_factors(n: Node) -> list[Node]:
     return _had_factors(n.args[0]) + _had_factors(n.args[1])
 
 
+#: Chains of .* built sorted here: every prefix of a sorted chain is sorted, so the
+#: engine, which simplifies each prefix again, need not sort them again (a chain of k
+#: factors is sorted once, not once per prefix: the derivative of sin(sin(…(x))) nested
+#: 150 deep took minutes).
+_CANONICAL: dict[Node, None] = {}
+_CANONICAL_MAX = 65_536
+
+
+def _remember(n: Node) -> None:
+    if len(_CANONICAL) >= _CANONICAL_MAX:
+        _CANONICAL.clear()
+    _CANONICAL[n] = None
+
+
+def _inserted(n: Node) -> list[Node] | None:
+    """For a sorted chain .* one factor (either side): the factors in order, the one
+    placed by bisection (a few comparisons, not a sort); None otherwise."""
+    chain, one = n.args if n.args[0] in _CANONICAL else (n.args[1], n.args[0])
+    if chain not in _CANONICAL or one.op is ar.HAD:
+        return None
+    factors = _had_factors(chain)
+    place = bisect_right if chain is n.args[0] else bisect_left  # as a stable sort places it
+    i = place(factors, factor_key(one), key=factor_key)
+    return factors[:i] + [one] + factors[i:]
+
+
 def canonical_factors(n: Node) -> Node | None:
     """a.*b = b.*a and s*t = t*s for scalars, in the structural order; a chain of ``.*``
     flattened and sorted, associated to the left (``y.*(y.*s)`` = ``s.*y.*y``). Not ``A*B``."""
     if n.op is ar.HAD:
+        if n in _CANONICAL:
+            return None
         factors = _had_factors(n)
-        ordered = sorted(factors, key=factor_key)
+        ordered = _inserted(n) or sorted(factors, key=factor_key)
         if len(factors) > 2:
             if ordered == factors and n.args[1].op is not ar.HAD:
                 return None
             out = ordered[0]
             for f in ordered[1:]:
-                out = ar.had(out, f)
+                prefix, out = out, ar.had(out, f)
+                if out.op is ar.HAD and out.args == (prefix, f):
+                    _remember(out)
             return out
     commutes = n.op is ar.HAD or (n.op is ar.SCALE and n.args[1].shape.is_scalar)
     if commutes and factor_key(n.args[1]) < factor_key(n.args[0]):
