@@ -11,7 +11,7 @@ import re
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Protocol, Sequence
 
 from .dims import SCALAR, Dim, Shape, Unifier
 from .errors import ShapeError, TimeLimitError
@@ -19,7 +19,6 @@ from .errors import ShapeError, TimeLimitError
 if TYPE_CHECKING:
     import numpy as np
 
-    from .evaluate import EvalContext
     from .indexing import IndexRule
     from .intexpr import IntExpr
 
@@ -29,8 +28,27 @@ ShapeRule = Callable[[Sequence[Shape], Any, Unifier], Shape]
 JvpRule = Callable[["Node", Sequence["Node"]], "Node"]
 #: ``vjp(node, i, cotangent) -> cotangent of args[i]`` for an op linear in args[i].
 VjpRule = Callable[["Node", int, "Node"], "Node"]
+class Context(Protocol):
+    """What a lowering reads of the evaluation it is part of (``evaluate.EvalContext``)."""
+
+    #: The values of the integer symbols (``k`` of ``X^k``, a sigma's index).
+    ints: dict[str, int]
+
+    def dims(self, shape: Shape) -> tuple[int, ...]:
+        """The sizes of ``shape`` at this evaluation."""
+
+    def leaf(self, node: "Node") -> "np.ndarray":
+        """The value bound to a variable or a direction."""
+
+    def with_int(self, name: str, value: int) -> "Context":
+        """The same evaluation with one more integer symbol bound."""
+
+    def spend(self, terms: int) -> None:
+        """Count terms of a sum against the evaluation's budget."""
+
+
 #: ``lower(node, arg_values, ctx) -> ndarray``; values carry leading batch axes.
-Lowering = Callable[["Node", Sequence["np.ndarray"], "EvalContext"], "np.ndarray"]
+Lowering = Callable[["Node", Sequence["np.ndarray"], Context], "np.ndarray"]
 #: ``kron(node, arg_kron_matrices) -> K`` (see ``Op.kron``).
 KronRule = Callable[["Node", Sequence["Node"]], "Node"]
 #: ``syntax(node, printed_args) -> (text, precedence)``, printed_args as (text, precedence).
@@ -316,7 +334,7 @@ def _leaf_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
     raise AssertionError("leaves are built directly")
 
 
-def _no_lower(node: Node, vals: Sequence[Any], ctx: EvalContext) -> Any:
+def _no_lower(node: Node, vals: Sequence[Any], ctx: Context) -> Any:
     return ctx.leaf(node)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import MatdiffError
-from ..expr import Absent, Node, Op, apply, var
+from ..expr import Absent, Context, Node, Op, apply, var
 from .arithmetic import inner
 from .notation import call, tex_call
 
@@ -26,7 +26,7 @@ def _jvp(node: Node, ts: Sequence[Node]) -> Node:
     return inner(gradient_of(node), ts[0])
 
 
-def _lower(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     name, grad = node.attr
     raise MatdiffError(f"{name} is an unknown function: only its gradient {grad} is known")
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..dims import SCALAR, Dim, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, CONST, MUL, Absent, Call, Node, Op, Surface, apply, const, const_value, declared
+from ..expr import ATOM, CONST, MUL, Absent, Call, Context, Node, Op, Surface, apply, const, const_value, declared
 from ..indexing import IndexContext, Terms, delta, rows_cols, scaled, single, summed, tensor, times
 from .lowering import drop, lift, logical_axes, trailing
 from .notation import (call, minus, plus, postfix, product, tex_call, tex_frac, tex_postfix,
@@ -70,37 +70,37 @@ def _attr_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
 
 # --- NumPy lowerings --------------------------------------------------------
 
-def _lower_matmul(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_matmul(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     a, b = node.args
     if a.shape.is_matrix and vals[0].ndim == 2 and vals[1].ndim == b.shape.rank:
         return vals[0] @ vals[1]
     return drop(np.matmul(lift(vals[0], a.shape), lift(vals[1], b.shape)), node.shape)
 
 
-def _lower_scale(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_scale(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     return trailing(vals[0], node.shape.rank) * vals[1]
 
 
-def _lower_div(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_div(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     return vals[0] / trailing(vals[1], node.shape.rank)
 
 
-def _lower_transpose(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_transpose(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     return np.swapaxes(vals[0], -1, -2) if node.shape.is_matrix else vals[0]
 
 
-def _lower_sum(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_sum(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     return np.sum(vals[0], axis=logical_axes(node.args[0].shape.rank))
 
 
-def _lower_fill(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndarray:
-    dims = ctx.dims(node.shape)  # type: ignore[attr-defined]
+def _lower_fill(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
+    dims = ctx.dims(node.shape)
     s = trailing(vals[0], len(dims))
     return np.broadcast_to(s, s.shape[:s.ndim - len(dims)] + dims).copy()
 
 
-def _lower_eye(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndarray:
-    return np.eye(ctx.dims(node.shape)[0])  # type: ignore[attr-defined]
+def _lower_eye(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
+    return np.eye(ctx.dims(node.shape)[0])
 
 
 # --- index forms ----------------------------------------------------------------
@@ -481,8 +481,8 @@ def eye(n: Dim) -> Node:
     return Node(EYE, (), Shape((n, n)), Shape((n, n)))
 
 
-def _lower_commutation(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
-    m, n = ctx.dims(Shape(node.attr))  # type: ignore[attr-defined]
+def _lower_commutation(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
+    m, n = ctx.dims(Shape(node.attr))
     k = np.zeros((m * n, m * n))
     a, b = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
     k[(b + n * a).ravel(), (a + m * b).ravel()] = 1.0

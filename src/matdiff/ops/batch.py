@@ -14,7 +14,7 @@ from scipy import special
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import ShapeError
-from ..expr import ATOM, HOLE, MUL, VAR, Absent, Call, Node, Op, Surface, apply, const, var
+from ..expr import ATOM, HOLE, MUL, VAR, Absent, Call, Context, Node, Op, Surface, apply, const, var
 from ..indexing import IndexContext, Terms, single, summed, tensor, times
 from .arithmetic import (FILL, _jvp_linear, div, eye, fill, had, is_zero, mul, multilinear, register, scale,
                          sub, sum_, transpose, zero, zero_of)
@@ -67,18 +67,18 @@ def _axis(d: int) -> int:
 
 # --- lowerings --------------------------------------------------------------------
 
-def _lower_expand(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
-    dims = ctx.dims(node.shape)  # type: ignore[attr-defined]
+def _lower_expand(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
+    dims = ctx.dims(node.shape)
     v = vals[0][..., None, :] if node.args[0].shape.row else vals[0][..., :, None]
     return np.broadcast_to(v, v.shape[:-2] + dims).copy()
 
 
-def _lower_count(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_count(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     dim = node.args[0].shape.dims[node.attr]
-    return np.asarray(float(ctx.dims(Shape((dim,)))[0]))  # type: ignore[attr-defined]
+    return np.asarray(float(ctx.dims(Shape((dim,)))[0]))
 
 
-def _lower_mean(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_mean(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     if node.attr == 0:
         return np.mean(vals[0], axis=tuple(range(-node.args[0].shape.rank, 0)))
     return np.mean(vals[0], axis=_axis(node.attr))

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import special
 
 from ..dims import Shape, Unifier
-from ..expr import POWER, Absent, Node, Op, Surface, apply, const, const_value, format_number
+from ..expr import POWER, Absent, Context, Node, Op, Surface, apply, const, const_value, format_number
 from .arithmetic import FILL, add, is_zero, zero, ediv, fill, had, neg, same_shape, scale, sub
 from .notation import call, power, tex_call, tex_power, tex_wrap
 from . import source as src
@@ -46,7 +46,7 @@ def _make(row: Elementwise) -> Op:
     def jvp(node: Node, ts: Sequence[Node]) -> Node:
         return row.jvp(node.args[0], node, ts[0])
 
-    def lower(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+    def lower(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
         return row.numpy(vals[0])
 
     return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,

@@ -11,7 +11,7 @@ from scipy import special
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
-from ..expr import ATOM, POSTFIX, Node, Op, Surface, Syntax, apply, square
+from ..expr import ATOM, POSTFIX, Context, Node, Op, Surface, Syntax, apply, square
 from .arithmetic import (multilinear, _jvp_bilinear, _jvp_linear, div, eye, fill, had, has_rows_cols,
                          inner, mul, neg, register, scale, sub, transpose)
 from .elementwise import sign, unary
@@ -110,20 +110,20 @@ def _attr_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
 
 # --- lowerings ----------------------------------------------------------------
 
-def _lower_diag(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_diag(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     v = vals[0]
     if node.shape.is_matrix:
         return v[..., :, None] * np.eye(v.shape[-1])
     return np.diagonal(v, axis1=-2, axis2=-1).copy()
 
 
-def _lower_vec(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_vec(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     m = lift(vals[0], node.args[0].shape)
     return np.swapaxes(m, -1, -2).reshape(m.shape[:-2] + (-1,))
 
 
-def _lower_unvec(node: Node, vals: Sequence[np.ndarray], ctx: "object") -> np.ndarray:
-    r, c = ctx.dims(Shape((node.shape.rows, node.shape.cols)))  # type: ignore[attr-defined]
+def _lower_unvec(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
+    r, c = ctx.dims(Shape((node.shape.rows, node.shape.cols)))
     m = np.swapaxes(vals[0].reshape(vals[0].shape[:-1] + (c, r)), -1, -2)
     return m if node.shape.is_matrix else m.reshape(m.shape[:-2] + (-1,))
 
@@ -138,27 +138,27 @@ def _shaped(value: np.ndarray, shape: Shape) -> np.ndarray:
     return value.reshape(value.shape[:-2] + (-1,)) if shape.is_vector else value
 
 
-def _lower_kron(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_kron(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     a, b = (lift(v, x.shape) for v, x in zip(vals, node.args))
     out = np.einsum("...ij,...kl->...ikjl", a, b)
     return _shaped(out.reshape(out.shape[:-4] + (a.shape[-2] * b.shape[-2], -1)), node.shape)
 
 
-def _lower_kron_l(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_kron_l(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     a = lift(vals[0], node.args[0].shape)
-    rb, cb = ctx.dims(Shape((node.shape.rows, node.shape.cols)))  # type: ignore[attr-defined]
+    rb, cb = ctx.dims(Shape((node.shape.rows, node.shape.cols)))
     c = _kron4(lift(vals[1], node.args[1].shape), a.shape[-2:], (rb, cb))
     return _shaped(np.einsum("...ij,...ikjl->...kl", a, c), node.shape)
 
 
-def _lower_kron_r(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_kron_r(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     b = lift(vals[1], node.args[1].shape)
-    ra, ca = ctx.dims(Shape((node.shape.rows, node.shape.cols)))  # type: ignore[attr-defined]
+    ra, ca = ctx.dims(Shape((node.shape.rows, node.shape.cols)))
     c = _kron4(lift(vals[0], node.args[0].shape), (ra, ca), b.shape[-2:])
     return _shaped(np.einsum("...ikjl,...kl->...ij", c, b), node.shape)
 
 
-def _lower_logdet(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_logdet(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     sgn, logabs = np.linalg.slogdet(vals[0])
     if np.any(sgn <= 0):
         raise DomainError("logdet needs a matrix with a positive determinant")
@@ -170,7 +170,7 @@ def _lower_logdet(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.nda
 MAX_CONDITION = 1 / (100 * np.finfo(float).eps)
 
 
-def _lower_inv(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_inv(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     """inv(X), refusing singular X, also when rounding hides the singularity
     (‖X‖₁·‖inv(X)‖₁ is the 1-norm condition number)."""
     try:
@@ -184,11 +184,11 @@ def _lower_inv(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarra
     return out
 
 
-def _lower_softmax(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_softmax(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     return special.softmax(vals[0], axis=-1)
 
 
-def _lower_norm2(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_norm2(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     """‖u‖ = m·‖u/m‖ with m = max|u|: no overflow at 1e200, no underflow at 1e-200."""
     axes = logical_axes(node.args[0].shape.rank)
     m = np.max(np.abs(vals[0]), axis=axes, keepdims=True)

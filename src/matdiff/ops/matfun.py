@@ -18,7 +18,7 @@ import scipy.linalg
 
 from ..dims import Shape, Unifier
 from ..errors import DomainError, LimitError, ShapeError
-from ..expr import ATOM, POSTFIX, POWER, Absent, Node, Op, Surface, apply, square
+from ..expr import ATOM, POSTFIX, POWER, Absent, Context, Node, Op, Surface, apply, square
 from ..indexing import IndexContext, Terms, frechet, single, summed, tensor, times
 from .arithmetic import add, eye, is_zero, mul, transpose, zero
 from .linalg import inv
@@ -84,7 +84,7 @@ def _matfun_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
     return Shape((n, n))
 
 
-def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: object) -> np.ndarray:
+def _lower_matfun(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     name, k = node.attr
     fn = FUNCTIONS[name]
     x, dirs = vals[0], vals[1:]

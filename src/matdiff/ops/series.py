@@ -8,13 +8,13 @@ Integer symbols get values at evaluation (``{"K": 5}``) or from an enclosing sig
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..dims import SCALAR, Shape, Unifier
 from ..errors import DomainError, ShapeError
-from ..expr import ATOM, POSTFIX, POWER, Absent, Binder, Node, Op, Surface, apply, square
+from ..expr import ATOM, POSTFIX, POWER, Absent, Binder, Context, Node, Op, Surface, apply, square
 from ..indexing import IndexContext, Terms, entry, index_range, single, times
 from ..intexpr import IntExpr
 from .arithmetic import _jvp_linear, is_zero, mul, multilinear, register, scale
@@ -42,7 +42,7 @@ def _powsym_jvp(node: Node, ts: Sequence[Node]) -> Node:
     return sigma(j, IntExpr(0), k - 1, body)
 
 
-def _powsym_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+def _powsym_lower(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     k = node.attr.value(ctx.ints)
     if k < 0:
         raise DomainError(f"the symbolic power X^{node.attr} needs {node.attr} ≥ 0, got {k}")
@@ -86,7 +86,7 @@ def _sigma_loop(node: Node, body: str, zeros: str) -> str:
     return f"sum(({body} for {j} in range(int({lo}), int({hi}) + 1)), {zeros})"
 
 
-def _sigma_unused(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+def _sigma_unused(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     raise AssertionError("a sigma is evaluated by its binder, its body once per index")
 
 
@@ -114,7 +114,7 @@ def _rebuild(node: Node, body: Node) -> Node:
     return sigma(j, lo, hi, body)
 
 
-def evaluate_sigma(node: Node, ctx: Any, run: Any) -> np.ndarray:
+def evaluate_sigma(node: Node, ctx: Context, run: Callable[[Node, Context], np.ndarray]) -> np.ndarray:
     """Σ_{j=lo}^{hi} body, the body evaluated once per j (an empty sum is 0)."""
     j, lo, hi = node.attr
     a, b = lo.value(ctx.ints), hi.value(ctx.ints)
@@ -123,7 +123,10 @@ def evaluate_sigma(node: Node, ctx: Any, run: Any) -> np.ndarray:
     if b < a:
         return np.zeros(ctx.dims(node.shape))
     ctx.spend(b - a + 1)
-    return sum(run(node.args[0], ctx.with_int(j, value)) for value in range(a, b + 1))
+    total = run(node.args[0], ctx.with_int(j, a))
+    for value in range(a + 1, b + 1):
+        total = total + run(node.args[0], ctx.with_int(j, value))
+    return total
 
 
 def free_integers(root: Node) -> set[str]:
@@ -160,14 +163,14 @@ def _elem_shape(shapes: Sequence[Shape], attr: Any, u: Unifier) -> Shape:
     return SCALAR
 
 
-def _elem_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+def _elem_lower(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     k, v = node.attr.value(ctx.ints), vals[0]
     if not 0 <= k < v.shape[-1]:
         raise DomainError(f"the index {node.attr} = {k} is outside 0..{v.shape[-1] - 1}")
     return v[..., k]
 
 
-def _unit_lower(node: Node, vals: Sequence[np.ndarray], ctx: Any) -> np.ndarray:
+def _unit_lower(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.ndarray:
     k, n = node.attr[0].value(ctx.ints), ctx.dims(node.shape)[0]
     if not 0 <= k < n:
         raise DomainError(f"unit({node.attr[0]}, {n}) needs 0 <= {node.attr[0]} < {n}, got {k}")

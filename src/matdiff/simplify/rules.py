@@ -77,8 +77,9 @@ def _scalar_out(n: Node) -> Node | None:
 def _merge_scales(n: Node) -> Node | None:
     if n.op is ar.SCALE:
         s, x = n.args
-        if x.op is ar.SCALE and const_value(s) is not None and const_value(x.args[0]) is not None:
-            return ar.scale(const(const_value(s) * const_value(x.args[0])), x.args[1])  # type: ignore[operator]
+        a, b = const_value(s), const_value(x.args[0]) if x.op is ar.SCALE else None
+        if a is not None and b is not None:
+            return ar.scale(const(a * b), x.args[1])
         if x.op is ar.NEG:
             return ar.neg(ar.scale(s, x.args[0]))
         if s.op is ar.NEG:
@@ -89,10 +90,11 @@ def _merge_scales(n: Node) -> Node | None:
             return ar.scale(s.args[0], ar.scale(s.args[1], x))
         if x.op is ar.SCALE and const_value(x.args[0]) is not None and const_value(s) is None:
             return ar.scale(x.args[0], ar.scale(s, x.args[1]))
-    if n.op is ar.DIV and const_value(n.args[0]) is not None and const_value(n.args[1]):
-        return const(const_value(n.args[0]) / const_value(n.args[1]))  # type: ignore[operator]
+    top, bottom = (const_value(n.args[0]), const_value(n.args[1])) if n.op is ar.DIV else (None, None)
+    if top is not None and bottom:
+        return const(top / bottom)
     if n.op is ar.NEG and n.args[0].op is ar.SCALE and n.args[0].args[0].op is CONST:
-        return ar.scale(const(-const_value(n.args[0].args[0])), n.args[0].args[1])  # type: ignore[operator]
+        return ar.scale(const(-float(n.args[0].args[0].attr)), n.args[0].args[1])
     if n.op is ar.DIV and n.args[0].op is ar.SCALE and n.args[0].args[0] == n.args[1]:
         return n.args[0].args[1]
     return None
@@ -114,7 +116,7 @@ def _terms(n: Node, limit: int = MAX_TERMS) -> list[tuple[float, Node]]:
         elif t.op is ar.NEG:
             stack.append((-c, t.args[0]))
         elif t.op is ar.SCALE and t.args[0].op is CONST:
-            stack.append((c * const_value(t.args[0]), t.args[1]))  # type: ignore[operator]
+            stack.append((c * float(t.args[0].attr), t.args[1]))
         else:
             out.append((c, t))
     return out
@@ -272,8 +274,8 @@ def _expand(n: Node) -> list[tuple[float, Node]]:
     if n.op is ar.NEG:
         return [(-c, t) for c, t in _expand(n.args[0])]
     if n.op is ar.SCALE and n.args[0].op is CONST:
-        k = const_value(n.args[0])
-        return [(k * c, t) for c, t in _expand(n.args[1])]  # type: ignore[operator]
+        k = float(n.args[0].attr)
+        return [(k * c, t) for c, t in _expand(n.args[1])]
     return [(1.0, n)]
 
 
