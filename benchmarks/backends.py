@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 import matdiff
-from timing import timed
+from timing import data, timed
 
 import jax
 import jax.numpy as jnp
@@ -37,11 +37,8 @@ except ImportError:  # pragma: no cover - optional
 
 def cases(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
     """Realistic losses: (name, expr, wrt, order, values, the same loss in JAX and torch)."""
-    m, r = 2 * n, max(1, n // 10)
-    a = rng.standard_normal((n, n))
-    spd = a @ a.T / n + np.eye(n)
-    X = rng.standard_normal((m, n)) / np.sqrt(n)
-    y = rng.choice([-1.0, 1.0], m)
+    shared = data(n, rng)
+    a, spd, X, y, r = (shared[k] for k in ("a", "spd", "X", "y", "r"))
     mf = {"U": rng.standard_normal((n, r)), "V": rng.standard_normal((n, r)), "T": rng.standard_normal((n, n))}
     net = {"A": rng.standard_normal((n, n)) / np.sqrt(n), "x": rng.standard_normal(n),
            "b": rng.standard_normal(n), "B": rng.standard_normal((n, n)) / np.sqrt(n),

@@ -7,11 +7,12 @@
 * ``diag(v)*A`` and ``A*diag(v)`` as row and column scalings, never a dense diagonal;
 * a scalar factor applied to the smallest operand of a product (``2*(u*v')`` → ``(2*u)*v'``);
 * for an spd ``X``, ``inv(X)*B`` as a Cholesky solve and ``inv(X)`` from the Cholesky factor;
+* ``A'*v`` as ``(v'*A)'``: a matrix read as it is stored, never copied transposed;
 * common subexpressions are computed once by construction (the expression is a DAG).
 """
 from __future__ import annotations
 
-from typing import Sequence, cast
+from typing import Callable, Sequence, cast
 
 import numpy as np
 
@@ -199,7 +200,7 @@ def optimize_all(roots: Sequence[Node]) -> list[Node]:
     """The outputs of one generated function, each cheaper to evaluate, sharing what
     they compute alike up to a transpose (the gradients of attention by Q and by K)."""
     fast = _shared_transposes([_cheaper(r) for r in roots])
-    return [_broadcast_views(_untransposed_products(r)) for r in fast]
+    return [_final(_final(r, _stored_order), _broadcasting) for r in fast]
 
 
 def optimize(root: Node) -> Node:
@@ -284,24 +285,13 @@ def _stored_order(n: Node) -> Node | None:
     return apply(ar.TRANSPOSE, (product,))
 
 
-def _untransposed_products(root: Node) -> Node:
-    """A pass after every rewrite (its nodes are not in the constructors' normal form,
-    which would turn them back): products read their matrices as stored."""
+def _final(root: Node, rewrite: Callable[[Node], Node | None]) -> Node:
+    """A pass after every other, bottom-up, its nodes rebuilt as they are: what it makes
+    is not in the constructors' normal form (which would turn ``(v'*A)'`` back into
+    ``A'*v``) or breaks the shape rules of its parents (a broadcasting view)."""
     out: dict[Node, Node] = {}
     for n in root.walk():
         args = tuple(out[a] for a in n.args)
         new = n if args == n.args else Node(n.op, args, n.attr, n.shape)
-        out[n] = _stored_order(new) or new
-    return out[root]
-
-
-def _broadcast_views(root: Node) -> Node:
-    """The last pass: expansions beside full operands become broadcasting views. Its
-    nodes break the shape rules of their parents (a scalar or a vector in a matrix sum),
-    so nothing rewrites them afterwards."""
-    out: dict[Node, Node] = {}
-    for n in root.walk():
-        args = tuple(out[a] for a in n.args)
-        new = n if args == n.args else Node(n.op, args, n.attr, n.shape)
-        out[n] = _broadcasting(new) or new
+        out[n] = rewrite(new) or new
     return out[root]
