@@ -23,6 +23,8 @@ class _Monomial:
         self.power: dict[Node, int] = {}
         self.gross: dict[Node, int] = {}
         self.coef = 1.0
+        #: How many numbers were read (two or more fold into one coefficient).
+        self.numbers = 0
         self.read(n, 1)
 
     def read(self, n: Node, p: int) -> None:
@@ -30,6 +32,7 @@ class _Monomial:
         c = const_value(n) if n.op is CONST else None
         if c is not None and c != 0:
             self.coef *= c ** p
+            self.numbers += 1
         elif n.op in (ar.HAD, ar.SCALE):
             self.read(a[0], p)
             self.read(a[1], p)
@@ -52,6 +55,11 @@ class _Monomial:
     @property
     def cancels(self) -> bool:
         return any(abs(self.power[f]) < k for f, k in self.gross.items())
+
+    @property
+    def folds(self) -> bool:
+        """Numbers that meet across a division fold to a whole number: 2*(x/(2*s)) = x/s."""
+        return self.numbers > 1 and float(self.coef).is_integer()
 
     def build(self, shape: object) -> Node:
         arrays = [(f, p) for f, p in self.power.items() if p and not f.shape.is_scalar]
@@ -80,7 +88,8 @@ def _product(factors: list[tuple[Node, int]]) -> Node | None:
 
 
 def cancel(n: Node) -> Node | None:
-    """u.*v./u = v, (p./q).*(p./(p./q)) = p, x./x = 1, 2*(r.*(c^2./(2*s))/c)/c = r./s:
+    """u.*v./u = v, (p./q).*(p./(p./q)) = p, x./x = 1, 2*(r.*(c^2./(2*s))/c)/c = r./s,
+    2*(x/(2*s)) = x/s:
     a product of powers (elementwise, and of scalars) whose factors cancel (where they are
     defined: a factor divided by is never zero); a negative coefficient of an
     elementwise product comes out in front: (-1)./u = -(1./u). Not ``u.*v./w``."""
@@ -88,7 +97,7 @@ def cancel(n: Node) -> Node | None:
         return None
     m = _Monomial(n)
     sign = m.coef < 0 and n.op in (ar.HAD, ar.EDIV)
-    if not (m.cancels or sign):
+    if not (m.cancels or m.folds or sign):
         return None
     out = m.build(n.shape)
     return None if out == n else out

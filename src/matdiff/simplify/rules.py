@@ -42,12 +42,26 @@ def _transpose_inward(n: Node) -> Node | None:
     if a.op in (ar.HAD, ar.EDIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
     if a.op is ar.ADD:  # into a sum only where transposes cancel: (x'A + b')' = A'x + b, not (x - m)'
-        pushed = ar.rebuild(a, [ar.transpose(x) for x in a.args])
+        pushed = ar.rebuild(a, [_pushed(x) for x in a.args])
         if pushed is not None and _transposes(pushed) < _transposes(n):
             return pushed
     if a.op in (ar.NEG, ar.SCALE, ar.DIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
     return None
+
+
+def _pushed(x: Node) -> Node:
+    """x' with the transpose pushed through products, sums, scalings and quotients down
+    to the leaves: (x'/s - t*x'*A')' = x/s - t*A*x (the measure of a sum's rewrite)."""
+    if x.shape.is_scalar:
+        return x
+    if x.op is ar.TRANSPOSE:
+        return x.args[0]
+    if x.op is ar.MATMUL:
+        return ar.mul(_pushed(x.args[1]), _pushed(x.args[0]))
+    if x.op in (ar.ADD, ar.HAD, ar.EDIV, ar.NEG, ar.SCALE, ar.DIV):
+        return ar.rebuild(x, [a if a.shape.is_scalar else _pushed(a) for a in x.args])
+    return ar.transpose(x)
 
 
 def _transposes(n: Node) -> int:
@@ -137,7 +151,8 @@ def _collect(n: Node) -> Node | None:
 
 
 def _factor(n: Node) -> Node | None:
-    """AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B): shorter to read.
+    """AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B), A/s + B/s = (A+B)/s: shorter
+    to read.
     A sum whose first term is negative gives its sign to the factor: -2A + 2B = -2(A - B)."""
     if n.op is not ar.ADD:
         return None
@@ -149,6 +164,9 @@ def _factor(n: Node) -> Node | None:
         k = coefs.pop() * (1.0 if terms[0][0] > 0 else -1.0)
         inner = _sum([(c / k, t) for c, t in terms])
         return ar.scale(const(k), inner)
+    denominators = {t.args[1] for _, t in terms if t.op is ar.DIV}
+    if len(denominators) == 1 and all(t.op is ar.DIV for _, t in terms):
+        return ar.div(_sum([(c, t.args[0]) for c, t in terms]), denominators.pop())
     for side in (-1, 0):
         chains = [ar.chain_factors(t) for _, t in terms]
         common = chains[0][side]
@@ -451,7 +469,7 @@ RULES: list[Rule] = [
          sy.symmetric_transpose),
     Rule("scalar-transpose", "u'*A*v = v'*A'*u (structural order)", od.scalar_transpose),
     Rule("trace-rotation", "tr(X') = tr(X), tr(ABC) = tr(BCA) (structural order)", od.trace_rotation),
-    Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B)", _factor),
+    Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B), A/s + B/s = (A+B)/s", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
     Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
     Rule("inverse-of-product", "A*inv(P*Q) = A*inv(Q)*inv(P) for square P, Q, where the chain cancels",
