@@ -28,6 +28,8 @@ ShapeRule = Callable[[Sequence[Shape], Any, Unifier], Shape]
 JvpRule = Callable[["Node", Sequence["Node"]], "Node"]
 #: ``vjp(node, i, cotangent) -> cotangent of args[i]`` for an op linear in args[i].
 VjpRule = Callable[["Node", int, "Node"], "Node"]
+
+
 class Context(Protocol):
     """What a lowering reads of the evaluation it is part of (``evaluate.EvalContext``)."""
 

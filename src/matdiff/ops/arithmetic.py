@@ -261,17 +261,17 @@ EDIV = Op("ediv", same_shape, _jvp_ediv, lambda n, i, c: ediv(c, n.args[1]),
           domain="B with no zero entry",
           source="{0} / {1}", surface=Absent("the operator ./"), sample="positive",
           pointwise=True, frobenius=("A:B./C = A./C:B",))
-SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
-         call("sum"), "sum of all entries; its transpose broadcasts",
-         latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum,
-         source=src.total, surface=Surface("sum", ("v",), build=lambda c: _sum_call(c)),
-         frobenius=("sum(A) = matrix(1):A",))
-
-
 def _sum_call(c: Call) -> Node:
     """sum(X); the sum of a scalar is the scalar."""
     x = c.values[0]
     return x if x.shape.is_scalar else apply(SUM, (x,), None, c.unifier)
+
+
+SUM = Op("sum", _sum_shape, _jvp_linear, lambda n, i, c: fill(c, n.args[0].shape), _lower_sum,
+         call("sum"), "sum of all entries; its transpose broadcasts",
+         latex=tex_call(r"\operatorname{sum}"), index=_index_sum, kron=_kron_sum,
+         source=src.total, surface=Surface("sum", ("v",), build=_sum_call),
+         frobenius=("sum(A) = matrix(1):A",))
 
 
 def _fill_syntax(node: Node, args: Sequence[tuple[str, int]]) -> tuple[str, int]:

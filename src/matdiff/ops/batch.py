@@ -223,13 +223,17 @@ def _mean_call(c: Call) -> Node:
 SIZE_OF = {"rows": 0, "cols": 1, "len": 0}
 
 
-def _count_call(name: str, axis: int) -> Callable[[Call], Node]:
-    def build(c: Call) -> Node:
-        x = c.values[0]
-        if x.shape.rank <= axis or (name == "len") != x.shape.is_vector:
-            raise ShapeError(f"{name}() does not apply to a {x.shape}")
-        return apply(COUNT, (x,), axis, c.unifier)
-    return build
+def size_axis(name: str, x: Node) -> int:
+    """The axis of ``x`` that rows(x), cols(x) or len(x) names (a ShapeError where it has none)."""
+    axis = SIZE_OF[name]
+    if x.shape.rank <= axis or (name == "len") != x.shape.is_vector:
+        raise ShapeError(f"{name}() does not apply to a {x.shape}")
+    return axis
+
+
+def _count_call(name: str) -> Callable[[Call], Node]:
+    """rows(X), cols(X), len(x) as numbers."""
+    return lambda c: apply(COUNT, c.values, size_axis(name, c.values[0]), c.unifier)
 
 
 EXPAND = Op("expand", _expand_shape, _jvp_linear, _vjp_expand, _lower_expand, _expand_syntax,
@@ -248,7 +252,7 @@ MEAN = Op("mean", _mean_shape, _jvp_linear, _vjp_mean, _lower_mean, _with_dim("m
           "mean(X): of all entries; mean(X, 1): of each column; mean(X, 2): of each row",
           latex=_with_dim_tex("mean"), index=_index_mean,
           kron=lambda n, ks: _kron_mean_all(n, ks) if n.attr == 0 else div(_kron_reduce(n, ks), count(n.args[0], n.attr - 1)),
-          source=src.mean, surface=Surface("mean", ("v", "vd"), build=lambda c: _mean_call(c),
+          source=src.mean, surface=Surface("mean", ("v", "vd"), build=_mean_call,
                                           shown="mean(u), mean(X, d)"))
 def _jvp_count(node: Node, ts: Sequence[Node]) -> Node:
     """constant: a size does not depend on the entries."""
@@ -258,8 +262,8 @@ def _jvp_count(node: Node, ts: Sequence[Node]) -> Node:
 COUNT = Op("count", _count_shape, _jvp_count, None, _lower_count, _count_syntax,
            "rows(X), cols(X), len(x): a size as a number", latex=_count_latex,
            domain="any vector or matrix (the size does not depend on the entries)",
-           source=src.count, surface=tuple(Surface(name, ("v",), build=_count_call(name, axis), shown=f"{name}({arg})")
-                                           for (name, axis), arg in zip(SIZE_OF.items(), "XXx")))
+           source=src.count, surface=tuple(Surface(name, ("v",), build=_count_call(name), shown=f"{name}({arg})")
+                                           for name, arg in zip(SIZE_OF, "XXx")))
 SOFTMAX_DIM = Op("softmax_dim", _matrix_first, _jvp_softmax, None,
                  lambda n, v, c: special.softmax(v[0], axis=_axis(n.attr)), _with_dim("softmax"),
                  "softmax(X, 1): softmax of each column; softmax(X, 2): of each row",

@@ -478,10 +478,7 @@ class _Builder:
         if t.data == "call" and str(t.children[0]) in bt.SIZE_OF and len(t.children) == 2 \
                 and isinstance(t.children[1], Tree) and t.children[1].data == "name":
             v = self.variable(str(t.children[1].children[0]))
-            axis = bt.SIZE_OF[str(t.children[0])]
-            if v.shape.rank <= axis or (str(t.children[0]) == "len") != v.shape.is_vector:
-                raise ShapeError(f"{t.children[0]}() does not apply to a {v.shape}")
-            return v.shape.dims[axis]
+            return v.shape.dims[bt.size_axis(str(t.children[0]), v)]
         raise ParseError("a size must be a positive integer, a name, rows(A), cols(A) or len(x)",
                          self.text, _start(t))
 
@@ -511,25 +508,27 @@ class _Builder:
         op, surface = CALLS[name][len(kids)]
         form = cast(str, surface.form(len(kids)))
         built = iter(args)
-        read: dict[str, list[object]] = {kind: [] for kind in "vsdij"}
+        values: list[Node] = []
+        sizes: list[Dim] = []
+        dims: list[int] = []
+        integers: list[IntExpr] = []
+        index: str | None = None
         for kind, kid in zip(form, kids):
             if kind == "v":
-                read["v"].append(next(built) if args else self.build(kid))
+                values.append(next(built) if args else self.build(kid))
             elif kind == "s":
-                read["s"].append(self.size(kid))
+                sizes.append(self.size(kid))
             elif kind == "d":
-                read["d"].append(self.dimension(name, kid))
+                dims.append(self.dimension(name, kid))
             elif kind == "j":
                 if not (isinstance(kid, Tree) and kid.data == "name"):
                     raise ArityError(f"{surface.shown or name} takes an index name where it has "
                                      f"{self.text[_start(kid):_end(kid)]!r}")
                 self.integer(kid)
-                read["j"].append(str(kid.children[0]))
+                index = str(kid.children[0])
             else:
-                read["i"].append(self.integer(kid))
-        call = Call(tuple(cast(list[Node], read["v"])), tuple(cast(list[Dim], read["s"])),
-                    tuple(cast(list[int], read["d"])), tuple(cast(list[IntExpr], read["i"])),
-                    cast(str, read["j"][0]) if read["j"] else None, self.unifier)
+                integers.append(self.integer(kid))
+        call = Call(tuple(values), tuple(sizes), tuple(dims), tuple(integers), index, self.unifier)
         return self.made(op, surface, call)
 
     def made(self, op: Op, surface: Surface, call: Call) -> Node:
