@@ -102,13 +102,19 @@ class Surface:
     and ``eye(n)``; an empty form is also the bare name). The node is
     ``apply(op, call.values, attr(call))``, or ``build(call)`` where the call makes
     something else (a scalar's ``sum`` is itself; ``vector(c)`` takes its size from
-    the context). ``shown`` is how the function reference writes it."""
+    the context). ``shown`` is how the function reference writes it; ``doc``, ``rule`` and
+    ``domain``, where given, its line there."""
 
     name: str
     forms: tuple[str, ...]
     attr: Callable[[Call], Any] | None = None
     build: Callable[[Call], "Node"] | None = None
     shown: str = ""
+    #: Where one op has calls of different meanings (``expm`` and ``dexpm`` of the matrix
+    #: functions), each call's own line in the reference: meaning, derivative, domain.
+    doc: str = ""
+    rule: str = ""
+    domain: str = ""
 
     def __post_init__(self) -> None:
         if any(set(form) - set(ARGUMENT_KINDS) or form.count("j") > 1 for form in self.forms):

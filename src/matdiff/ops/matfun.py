@@ -150,8 +150,13 @@ def _index_matfun(node: Node, idx: tuple[str, ...], ctx: IndexContext) -> Terms:
 
 def _call(name: str, k: int) -> Surface:
     """expm(X) (k = 0); its Fréchet derivative dexpm(X, E) (k = 1)."""
-    return Surface(f"d{name}" if k else name, ("v" * (k + 1),), lambda c: (name, k),
-                   shown=f"d{name}(X, E)" if k else "")
+    what, domain = FACTS[name]
+    if k == 0:
+        return Surface(name, ("v",), lambda c: (name, 0), shown=f"{name}(X)", doc=what,
+                       rule=f"d {name}(X) = d{name}(X, dX)", domain=domain)
+    return Surface(f"d{name}", ("vv",), lambda c: (name, 1), shown=f"d{name}(X, E)",
+                   doc=f"the Fréchet derivative of {name} at X along E",
+                   rule="linear in E; evaluated exactly (block-triangular identity)", domain=domain)
 
 
 MATFUN = Op("matfun", _matfun_shape, _jvp_matfun, _vjp_matfun, _lower_matfun, _matfun_syntax,

@@ -90,25 +90,6 @@ def _sigma_unused(node: Node, vals: Sequence[np.ndarray], ctx: Context) -> np.nd
     raise AssertionError("a sigma is evaluated by its binder, its body once per index")
 
 
-SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_unused, _sigma_syntax,
-           "sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body; linear in its body",
-           latex=_sigma_latex, index=_sigma_index,
-           kron=lambda n, ks: _rebuild(n, ks[0]),
-           source=Absent("a binder: its loop is Binder.loop"),
-           surface=Surface("sigma", ("jiiv",), shown="sigma(j, lo, hi, body)",
-                           build=lambda c: sigma(str(c.index), c.integers[0], c.integers[1], c.values[0])),
-           binder=Binder(lambda n, c, r: evaluate_sigma(n, c, r), lambda n, b: _rebuild(n, b),
-                         _sigma_loop),
-           lacks=(("vjp", "a binder: reverse mode transposes its body and rebuilds the sum"),),
-           frobenius=("term by term of the sum",))
-
-
-def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Node) -> Node:
-    if is_zero(body):
-        return body
-    return apply(SIGMA, (body,), (j, lo, hi))
-
-
 def _rebuild(node: Node, body: Node) -> Node:
     j, lo, hi = node.attr
     return sigma(j, lo, hi, body)
@@ -127,6 +108,24 @@ def evaluate_sigma(node: Node, ctx: Context, run: Callable[[Node, Context], np.n
     for value in range(a + 1, b + 1):
         total = total + run(node.args[0], ctx.with_int(j, value))
     return total
+
+
+SIGMA = Op("sigma", lambda s, attr, u: s[0], _jvp_linear, None, _sigma_unused, _sigma_syntax,
+           "sigma(j, lo, hi, body) = Σ_{j=lo}^{hi} body; linear in its body",
+           latex=_sigma_latex, index=_sigma_index,
+           kron=lambda n, ks: _rebuild(n, ks[0]),
+           source=Absent("a binder: its loop is Binder.loop"),
+           surface=Surface("sigma", ("jiiv",), shown="sigma(j, lo, hi, body)",
+                           build=lambda c: sigma(str(c.index), c.integers[0], c.integers[1], c.values[0])),
+           binder=Binder(evaluate_sigma, _rebuild, _sigma_loop),
+           lacks=(("vjp", "a binder: reverse mode transposes its body and rebuilds the sum"),),
+           frobenius=("term by term of the sum",))
+
+
+def sigma(j: str, lo: IntExpr, hi: IntExpr, body: Node) -> Node:
+    if is_zero(body):
+        return body
+    return apply(SIGMA, (body,), (j, lo, hi))
 
 
 def free_integers(root: Node) -> set[str]:

@@ -42,15 +42,6 @@ def _written(call: Surface, arg: str) -> str:
     return ", ".join(f"{call.name}({', '.join(_NAMES.get(k, arg) for k in form)})" for form in call.forms)
 
 
-def _matfun_row(call: Surface) -> str:
-    name = call.name.removeprefix("d") if call.name not in mf.FACTS else call.name
-    what, domain = mf.FACTS[name]
-    if call.name == name:
-        return _row(f"`{name}(X)`", what, f"d {name}(X) = d{name}(X, dX)", domain)
-    return _row(f"`{call.name}(X, E)`", f"the Fréchet derivative of {name} at X along E",
-                "linear in E; evaluated exactly (block-triangular identity)", domain)
-
-
 def _row(*cells: str) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
@@ -66,11 +57,12 @@ def function_reference() -> str:
     lines += ["", "## Functions", "", _row("call", "meaning", "derivative", "domain"),
               _row(*["---"] * 4)]
     for op in OPS:
-        calls = surfaces(op)
-        if op is mf.MATFUN:
-            lines += [_matfun_row(c) for c in calls]
-        elif calls:
-            arg = "u" if op.pointwise else "X"
+        arg = "u" if op.pointwise else "X"
+        own = [c for c in surfaces(op) if c.doc]  # calls with their own meaning (expm, dexpm)
+        lines += [_row(f"`{c.shown or _written(c, arg)}`", c.doc, c.rule or rule(op), c.domain or op.domain)
+                  for c in own]
+        calls = [c for c in surfaces(op) if not c.doc]
+        if calls:
             shown = ", ".join(c.shown or _written(c, arg) for c in calls)
             what = f"elementwise {calls[0].name}" if op.doc == rule(op) else op.doc
             lines.append(_row(f"`{shown}`", what, rule(op), op.domain))
