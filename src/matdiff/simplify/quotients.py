@@ -126,7 +126,14 @@ def _times(s: Node, t: Node) -> Node:
 
 def divisions(n: Node) -> Node | None:
     """(A/s)/t = A/(s*t), with s*s = s^2 and s^p*s = s^(p+1); (-A)/s = -(A/s);
-    (c*A)/d = (c/d)*A for numbers c, d, and (c*A)/s = c*(A/s). Not ``A/s``."""
+    (c*A)/d = (c/d)*A for numbers c, d, and (c*A)/s = c*(A/s); a product of scalars with
+    one base, s*s = s^2 and s*(s*X) = s^2*X, as a power. Not ``A/s``, not ``s*t``."""
+    if n.op is ar.SCALE and n.shape.is_scalar:
+        merged = _times(*n.args)
+        return merged if merged.op is ew.POWC else None
+    if n.op is ar.SCALE and n.args[1].op is ar.SCALE and const_value(n.args[0]) is None:
+        merged = _times(n.args[0], n.args[1].args[0])
+        return ar.scale(merged, n.args[1].args[1]) if merged.op is ew.POWC else None
     if n.op is ar.DIV and n.args[0].op is ar.DIV:
         (a, s), t = n.args[0].args, n.args[1]
         return ar.div(a, _times(s, t))

@@ -239,17 +239,52 @@ def _inverse_pair(a: Node, b: Node) -> bool:
     return (b.op is la.INV and b.args[0] == a) or (a.op is la.INV and a.args[0] == b)
 
 
+def _adjugate_pair(a: Node, b: Node) -> Node | None:
+    """det(X) where a·b is X·adj(X) = adj(X)·X = det(X) I (or the transpose of either)."""
+    if a.op is ar.TRANSPOSE and b.op is ar.TRANSPOSE:
+        a, b = a.args[0], b.args[0]
+    for x, y in ((a, b), (b, a)):
+        if y.op is la.ADJ and y.args[0] == x:
+            return apply(la.DET, (x,))
+    return None
+
+
+def _lowered(base: Node, k: IntExpr) -> list[Node]:
+    """base^(k-1) as a list of at most one factor."""
+    return [] if k == IntExpr(1) else [se.powsym(base, k - IntExpr(1))]
+
+
+def _cancel(a: Node, b: Node) -> tuple[list[Node], list[Node], list[Node]] | None:
+    """a·b with one factor of each cancelled, X^j·inv(X)^k = X^(j-1)·inv(X)^(k-1) and
+    X^j·adj(X)^k = det(X)·X^(j-1)·adj(X)^(k-1): (scalars, rest of a, rest of b)."""
+    (x, j), (y, k) = _power(a), _power(b)
+    if not (j.is_const and k.is_const and j.const >= 1 and k.const >= 1):
+        return None
+    if _inverse_pair(x, y):
+        return [], _lowered(x, j), _lowered(y, k)
+    det = _adjugate_pair(x, y)
+    return None if det is None else ([det], _lowered(x, j), _lowered(y, k))
+
+
 def _chain(n: Node) -> Node | None:
-    """A product chain, left-associated: X*inv(X) = I, I*A = A, X^j*X^k = X^(j+k),
-    diag(a)*diag(b) = diag(a.*b), and a zero factor makes the product zero."""
+    """A product chain, left-associated: X*inv(X) = I, X*adj(X) = det(X)*I (powers of
+    either too), I*A = A, X^j*X^k = X^(j+k), diag(a)*diag(b) = diag(a.*b), and a zero
+    factor makes the product zero."""
     if n.op is not ar.MATMUL:
         return None
     out: list[Node] = []
-    for f in ar.chain_factors(n):
+    scales: list[Node] = []
+    todo = ar.chain_factors(n)[::-1]
+    while todo:
+        f = todo.pop()
         if ar.is_zero(f):
             return ar.zero(n.shape)
-        if out and _inverse_pair(out[-1], f):
+        cancelled = _cancel(out[-1], f) if out else None
+        if cancelled is not None:
             out.pop()
+            scales += cancelled[0]
+            out += cancelled[1]
+            todo += cancelled[2]
         elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
                 and out[-1].shape.is_matrix:
             both = ar.had(out.pop().args[0], f.args[0])
@@ -259,15 +294,21 @@ def _chain(n: Node) -> Node | None:
         elif out and f.shape.is_matrix and _power(out[-1])[0] == _power(f)[0] \
                 and out[-1].shape.is_matrix:
             base, j = _power(out.pop())
-            out.append(se.powsym(base, j + _power(f)[1]))
+            todo.append(se.powsym(base, j + _power(f)[1]))
         elif f.op is not ar.EYE:
             out.append(f)
-    if not out:
-        return ar.eye(n.shape.dims[0])
-    result = out[0]
-    for f in out[1:]:
-        result = ar.mul(result, f)
-    return result
+    result = ar.chain_product(out) if out else ar.eye(n.shape.dims[0])
+    for s in scales:
+        result = ar.scale(s, result)
+    return None if result == n else result
+
+
+def _inverse_power(n: Node) -> Node | None:
+    """inv(X^k) = inv(X)^k for a numeric k, so that the chain can cancel X*inv(X)^k. Not
+    ``inv(X^k)`` for a symbolic k. Measure: an inverse moves into the power."""
+    if n.op is la.INV and n.args[0].op is mf.MATPOW:
+        return mf.matpow(la.inv(n.args[0].args[0]), n.args[0].attr)
+    return None
 
 
 def _transpose_power(n: Node) -> Node | None:
@@ -464,17 +505,20 @@ RULES: list[Rule] = [
     Rule("quotient", "(1/s)*X = X/s", qt.quotient),
     Rule("divisions", "(A/s)/t = A/(s*t), s*s = s^2, s^p*s = s^(p+1)", qt.divisions),
     Rule("matfun-transpose", "f(X') = f(X)' for expm, logm, sqrtm", sy.matfun_transpose),
-    Rule("trace-form", "sum(B'.*A) = tr(B*A)", sy.trace_form),
+    Rule("trace-form", "sum(B'.*A) = tr(B*A), sum(I.*A) = tr(A)", sy.trace_form),
     Rule("symmetric-transpose", "S' = S for S = X*X', X'*A*X (A symmetric), A + A', inv(S) …",
          sy.symmetric_transpose),
     Rule("scalar-transpose", "u'*A*v = v'*A'*u (structural order)", od.scalar_transpose),
     Rule("trace-rotation", "tr(X') = tr(X), tr(ABC) = tr(BCA) (structural order)", od.trace_rotation),
     Rule("factor", "AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B), A/s + B/s = (A+B)/s", _factor),
     Rule("norm2-squared", "norm2(u)^2 = u:u", _norm2_squared),
-    Rule("chain", "X inv(X) = I, I A = A, X^j X^k = X^(j+k); products associate left", _chain),
-    Rule("inverse-of-product", "A*inv(P*Q) = A*inv(Q)*inv(P) for square P, Q, where the chain cancels",
+    Rule("chain", "X inv(X) = I, X adj(X) = det(X) I, I A = A, X^j X^k = X^(j+k); products "
+         "associate left", _chain),
+    Rule("inverse-of-product", "A*inv(P*Q) = A*inv(Q)*inv(P), A*adj(P*Q) = A*adj(Q)*adj(P) for "
+         "square P, Q, where the chain cancels",
          lambda n: sy.inverse_of_product(n, _chain)),
     Rule("transpose-power", "(X^k)' = (X')^k", _transpose_power),
+    Rule("inverse-power", "inv(X^k) = inv(X)^k", _inverse_power),
     Rule("expand-to-collect", "A(B+C) + D = AB + AC + D, kept only when like terms merge",
          _expand_to_collect),
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),

@@ -70,10 +70,12 @@ def matfun_transpose(n: Node) -> Node | None:
 
 
 def trace_form(n: Node) -> Node | None:
-    """sum(B'.*A) = tr(B*A): the Frobenius product of a transpose as a trace. Not
-    ``sum(B.*A)``."""
+    """sum(B'.*A) = tr(B*A), sum(I.*A) = tr(A): the Frobenius product of a transpose or
+    of the identity as a trace. Not ``sum(B.*A)``."""
     if n.op is ar.SUM and n.args[0].op is ar.HAD:
         for b, a in (n.args[0].args, n.args[0].args[::-1]):
+            if b.op is ar.EYE and a.shape.is_matrix:
+                return la.trace(a)
             if b.op is ar.TRANSPOSE and b.shape.is_matrix:
                 return la.trace(ar.mul(b.args[0], a))
     return None
@@ -83,23 +85,46 @@ def _square(n: Node) -> bool:
     return n.shape.is_matrix and n.shape.dims[0] == n.shape.dims[1]
 
 
+def _one(p: Node, make: Callable[[Node], Node]) -> Node:
+    """make(p) with make moved inside a transpose or a power: inv(P') = inv(P)',
+    adj(X^k) = adj(X)^k."""
+    if p.op is ar.TRANSPOSE:
+        return ar.transpose(make(p.args[0]))
+    if p.op is mf.MATPOW:
+        return mf.matpow(make(p.args[0]), p.attr)
+    return make(p)
+
+
 def _inverted(f: Node) -> list[Node] | None:
-    """inv(P*Q*R) = inv(R)*inv(Q)*inv(P) and its transpose, for square P, Q, R."""
+    """inv(P*Q*R) = inv(R)*inv(Q)*inv(P), adj(P*Q*R) = adj(R)*adj(Q)*adj(P), inv(X^k) =
+    inv(X)^k, adj(X^k) = adj(X)^k and their transposes, for square P, Q, R (the adjugate
+    identities hold for singular factors too)."""
     transposed = f.op is ar.TRANSPOSE
     inner = f.args[0] if transposed else f
-    if inner.op is not la.INV or inner.args[0].op is not ar.MATMUL:
+    if inner.op not in (la.INV, la.ADJ):
+        return None
+    make = la.inv if inner.op is la.INV else la.adj
+    if inner.args[0].op is mf.MATPOW:
+        one = _one(inner.args[0], make)
+        return [_one(one, ar.transpose) if transposed else one]
+    if inner.args[0].op is not ar.MATMUL:
         return None
     parts = ar.chain_factors(inner.args[0])
     if not all(_square(p) for p in parts):
         return None
-    out = [cast(Node, ar.transpose(la.inv(p.args[0]))) if p.op is ar.TRANSPOSE else la.inv(p)
-           for p in reversed(parts)]  # inv(P') as inv(P)'
+    out = [_one(p, make) for p in reversed(parts)]
     return [cast(Node, ar.transpose(p)) for p in reversed(out)] if transposed else out
 
 
+def _length(n: Node) -> int:
+    """The number of matrix factors of a chain, a scalar factor aside."""
+    return _length(n.args[1]) if n.op is ar.SCALE else len(ar.chain_factors(n))
+
+
 def inverse_of_product(n: Node, cancel: Callable[[Node], Node | None]) -> Node | None:
-    """A*inv(P*Q) = A*inv(Q)*inv(P) for square factors, kept only where the chain then
-    cancels (``cancel``: X*inv(X) = I) to fewer factors: A*X*inv(X'*A*X) = inv(X')."""
+    """A*inv(P*Q) = A*inv(Q)*inv(P) and A*adj(P*Q) = A*adj(Q)*adj(P) for square factors,
+    kept only where the chain then cancels (``cancel``: X*inv(X) = I, X*adj(X) = det(X)*I)
+    to fewer factors: A*X*inv(X'*A*X) = inv(X'), X*adj(Y*X) = det(X)*adj(Y)."""
     if n.op is not ar.MATMUL:
         return None
     factors = ar.chain_factors(n)
@@ -108,6 +133,6 @@ def inverse_of_product(n: Node, cancel: Callable[[Node], Node | None]) -> Node |
         if spread is None:
             continue
         shorter = cancel(ar.chain_product(factors[:i] + spread + factors[i + 1:]))
-        if shorter is not None and len(ar.chain_factors(shorter)) < len(factors):
+        if shorter is not None and _length(shorter) < len(factors):
             return shorter
     return None
