@@ -58,6 +58,7 @@ EXAMPLES: dict[str, list[str]] = {
     "sum-of-sums": ["sum(sum(A, 1))", "sum(sum(A, 2))"],
     "sum-of-fill": ["sum(vector(2, 3))", "sum(matrix(a, 2, 3))"],
     "negated-difference": ["-(A - B)", "-2*(x - y)", "-(a - x'*y)"],
+    "negated-factor": ["X*(-A - B)*M", "a*(-x - 2*y)", "(-A - B).*X", "(-x - y)/a"],
     "inverse-of-product": ["A*inv(X*A)", "inv(A*X)*A", "A*X*inv(X'*A*X)", "X'*inv(X*A)'",
                            "A*X*adj(X'*A*X)", "A'*adj(A*X*B)'*B'", "adj(A^2)*A", "A'*adj(A^3)'"],
     "softmax": ["exp(x - logsumexp(x))", "exp(A - logsumexp(A, 1)')", "exp(A - logsumexp(A, 2))"],
@@ -86,6 +87,7 @@ NEGATIVE: dict[str, list[str]] = {
     "expand-outward": ["expand(x) + expand(y')"],
     "sum-of-fill": ["sum(vector(1))"],
     "negated-difference": ["-(A + B)", "-2*(A + B - X)"],
+    "negated-factor": ["X*(A - B)", "-A - B", "a*(x - y)"],
     "inverse-of-product": ["B*inv(X*A)", "inv(X*A)", "B*adj(X*A)", "adj(A)*adj(X*A)"],
     "chain": ["A*adj(B)", "adj(A)'*A", "A^2*B"],
     "inverse-power": ["inv(A)^2", "inv(A*A')"],
@@ -212,6 +214,32 @@ def test_zero_diagonal_in_a_chain_makes_the_product_zero() -> None:
 def test_numbers_meet_and_multiply(expr: str, wrt: str, want: str) -> None:
     """Constant factors move outward and fold: 2*2*… is 4*…, (1/2)*2 is 1."""
     assert str(matdiff.derivative(expr, wrt=wrt)) == want
+
+
+SQUARE = {"X": (3, 3), "A": (3, 3), "B": (3, 3), "S": (3, 3), "x": (3,), "m": (3,)}
+
+
+@pytest.mark.parametrize("expr, wrt, assume, want", [
+    # Matrix Cookbook (49), (51), (55) on square matrices, in the adjugate form that holds at
+    # singular X too: det(X) inv(X)' = adj(X)'.
+    ("det(X'*A*X)", "X", None, "2*det(A)*det(X)*adj(X)'"),
+    ("det(A*X*B)", "X", None, "det(B)*det(A)*adj(X)'"),
+    ("det(X^3)", "X", None, "3*det(X)^2*adj(X)'"),
+    ("det(inv(X))", "X", None, "-det(inv(X))*inv(X)'"),
+    # Cookbook (124) with k = -2: ∂tr(X^-2)/∂X = -2 (X^-3)'.
+    ("tr(inv(X^2))", "X", None, "-2*inv(X)'^3"),
+    # A symmetric gradient is its own symmetric part: no (G + G')/2 around it.
+    ("logdet(S) + (x - m)'*inv(S)*(x - m)", "S", {"S": "spd"}, "inv(S)*(eye - (x - m)*(x - m)'*inv(S))"),
+    ("tr(inv(S)*A)", "S", {"S": "spd"}, "-0.5*inv(S)*(A + A')*inv(S)"),
+    # terms sharing a last factor group under a symbolic scalar
+    ("x'*x/(x'*A*x)", "x", None, "2*x/(x'*A*x) - x'*x/(x'*A*x)^2*(A + A')*x"),
+])
+def test_square_and_symmetric_forms(expr: str, wrt: str, assume: dict | None, want: str) -> None:
+    names = {k: v for k, v in SQUARE.items() if k in expr}
+    d = matdiff.derivative(expr, wrt=wrt, shapes=names, assume=assume)
+    assert str(d) == want
+    values = draw(names, {"S": "spd", "X": "nonsingular", "A": "spd"}, np.random.default_rng(3))
+    assert np.allclose(matdiff.evaluate(str(d), values), d.evaluate(values))
 
 
 def test_the_result_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,7 @@ from ..errors import LimitError, MatdiffError
 from ..evaluate import MAX_ELEMENTS, context, run
 from ..expr import Node, const, hole, var
 from ..simplify import simplify
+from ..simplify.symmetry import symmetric
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 from ..ops.abstract import ABSTRACT
@@ -51,7 +52,8 @@ def _bounded(form: Node) -> Node:
 
 def project(g: Node, structure: Structure | None) -> Node:
     """The part of G in the variable's space: sym(G) = (G + G')/2 for symmetric (and
-    spd) matrices, diag(diag(G)) for diagonal ones; G itself without a structure.
+    spd) matrices (G itself where G is symmetric), diag(diag(G)) for diagonal ones; G
+    itself without a structure.
 
     On symmetric matrices df = G:dX = sym(G):dX for every symmetric dX, and sym(G)
     is the one symmetric matrix with that property: the gradient there. (The
@@ -61,6 +63,8 @@ def project(g: Node, structure: Structure | None) -> Node:
         return g
     if structure is Structure.DIAGONAL:
         return la.diag(la.diag(g))
+    if symmetric(g):
+        return g  # sym(G) = G
     return ar.scale(const(0.5), ar.add(g, ar.transpose(g)))
 
 
@@ -141,7 +145,7 @@ def derive(expr: Node, wrt: str, order: int = 1, wrt_shape: Shape | None = None,
     if expr.shape.is_scalar:
         g = gradient(f, x)
         unconstrained = simplify(g)
-        gradient_ = simplify(project(g, structure))
+        gradient_ = simplify(project(unconstrained, structure))
         form, done = gradient_, 1
     else:
         form, done = f, 0

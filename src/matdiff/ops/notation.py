@@ -29,12 +29,15 @@ def call(name: str) -> Syntax:
 def product(token: str) -> Syntax:
     """A left-associative product operator: ``a*b``, ``a.*b``, ``a./b``, ``a/b``.
 
-    Only ``*`` chains are associative, so only they drop parentheses on the right.
+    Only ``*`` chains are associative, so only they drop parentheses on the right; a
+    division by a scalar on the right of ``*`` or ``.*`` needs none either:
+    ``a*(b/s) = a*b/s``.
     """
     def syntax(node: Node, args: Printed) -> tuple[str, int]:
         left = paren(args[0], NEG)
         right_text, right_level = args[1]
-        ok = right_level > PROD and not (right_level == MUL and token != "*")
+        ok = right_level > PROD and not (right_level == MUL and token != "*") \
+            or (token in ("*", ".*") and node.args[1].op.name == "div" and right_level >= PROD)
         right = right_text if ok else f"({right_text})"
         level = MUL if token == "*" else PROD
         if left.startswith("-"):

@@ -150,6 +150,19 @@ def _collect(n: Node) -> Node | None:
     return out
 
 
+def _factors(t: Node) -> list[Node]:
+    """The factors of a product chain, symbolic scalar scales first: s*(A*x) is [s, A, x]
+    (``chain_product`` multiplies them back)."""
+    if t.op is ar.SCALE and const_value(t.args[0]) is None:
+        return [t.args[0], *_factors(t.args[1])]
+    return ar.chain_factors(t)
+
+
+def _alike(terms: list[tuple[float, Node]]) -> bool:
+    """Whether the terms have one shape (c*x + A*x stays: c and A do not add)."""
+    return len({(t.shape.dims, t.shape.row) for _, t in terms}) == 1
+
+
 def _factor(n: Node) -> Node | None:
     """AC + BC = (A+B)C, CA + CB = C(A+B), cA + cB = c(A+B), A/s + B/s = (A+B)/s: shorter
     to read.
@@ -168,11 +181,13 @@ def _factor(n: Node) -> Node | None:
     if len(denominators) == 1 and all(t.op is ar.DIV for _, t in terms):
         return ar.div(_sum([(c, t.args[0]) for c, t in terms]), denominators.pop())
     for side in (-1, 0):
-        chains = [ar.chain_factors(t) for _, t in terms]
+        chains = [_factors(t) for _, t in terms]
         common = chains[0][side]
         if all(len(f) > 1 and f[side] == common for f in chains):
-            rest = _sum([(c, _product(f[:-1] if side == -1 else f[1:])) for (c, _), f in zip(terms, chains)])
-            return ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
+            rests = [(c, _product(f[:-1] if side == -1 else f[1:])) for (c, _), f in zip(terms, chains)]
+            if _alike(rests):
+                rest = _sum(rests)
+                return ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
     return None
 
 
@@ -192,15 +207,16 @@ def _group(n: Node) -> Node | None:
         return None
     terms = _terms(n, MAX_EXPANSION)
     for side in (-1, 0):
-        chains = [ar.chain_factors(t) for _, t in terms]
+        chains = [_factors(t) for _, t in terms]
         buckets: dict[Node, list[int]] = {}
         for i, f in enumerate(chains):
             if len(f) > 1:
                 buckets.setdefault(f[side], []).append(i)
         for common, members in buckets.items():
-            if 2 <= len(members) < len(terms):
-                rest = _sum([(terms[i][0], _product(chains[i][:-1] if side == -1 else chains[i][1:]))
-                             for i in members])
+            rests = [(terms[i][0], _product(chains[i][:-1] if side == -1 else chains[i][1:]))
+                     for i in members]
+            if 2 <= len(members) < len(terms) and _alike(rests):
+                rest = _sum(rests)
                 grouped = ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
                 out = [(1.0, grouped) if i == members[0] else t for i, t in enumerate(terms)
                        if i == members[0] or i not in members]
@@ -318,24 +334,7 @@ def _transpose_power(n: Node) -> Node | None:
     return None
 
 
-MAX_EXPANSION = 32
-
-
-def _expand(n: Node) -> list[tuple[float, Node]]:
-    """A term as a sum of products: A(B+C) = AB + AC, (A+B)C = AC + BC."""
-    if n.op is ar.MATMUL:
-        left, right = _expand(n.args[0]), _expand(n.args[1])
-        if len(left) * len(right) > MAX_EXPANSION:
-            return [(1.0, n)]
-        return [(a * b, ar.mul(x, y)) for a, x in left for b, y in right]
-    if n.op is ar.ADD:
-        return _expand(n.args[0]) + _expand(n.args[1])
-    if n.op is ar.NEG:
-        return [(-c, t) for c, t in _expand(n.args[0])]
-    if n.op is ar.SCALE and n.args[0].op is CONST:
-        k = float(n.args[0].attr)
-        return [(k * c, t) for c, t in _expand(n.args[1])]
-    return [(1.0, n)]
+MAX_EXPANSION = sy.MAX_EXPANSION
 
 
 def _expand_to_collect(n: Node) -> Node | None:
@@ -343,7 +342,7 @@ def _expand_to_collect(n: Node) -> Node | None:
     factored form, which reads better): X'(2I + X') + X'^2 = 2X' + 2X'^2."""
     if n.op is not ar.ADD or len(_terms(n, MAX_EXPANSION)) == 1:
         return None
-    terms = _expand(n)
+    terms = sy.expand(n)
     merged: dict[Node, float] = {}
     for c, t in terms:
         merged[t] = merged.get(t, 0.0) + c
@@ -496,6 +495,7 @@ RULES: list[Rule] = [
     Rule("collect", "aT + bT = (a+b)T", _collect),
     Rule("canonical-sum", "A + B = B + A (structural order, positive terms first)", _canonical_sum),
     Rule("negated-difference", "-(A - B) = B - A, -c*(A - B) = c*(B - A)", od.negated_difference),
+    Rule("negated-factor", "X*(-A - B) = -(X*(A + B))", od.negated_factor),
     Rule("canonical-factors", "a.*b = b.*a, s*t = t*s for scalars (structural order)",
          od.canonical_factors),
     Rule("group", "AC + D + BC = (A+B)C + D", _group),

@@ -8,10 +8,56 @@ from __future__ import annotations
 
 from typing import Callable, cast
 
-from ..expr import VAR, Node
+from ..expr import CONST, VAR, Node
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 from ..ops import matfun as mf
+
+
+MAX_EXPANSION = 32
+
+
+def expand(n: Node, transposes: bool = False) -> list[tuple[float, Node]]:
+    """A term as a sum of products: A(B+C) = AB + AC, (A+B)C = AC + BC (one term where
+    that would exceed ``MAX_EXPANSION``); with ``transposes``, (A+B)' = A' + B' too."""
+    if n.op is ar.MATMUL:
+        left, right = expand(n.args[0], transposes), expand(n.args[1], transposes)
+        if len(left) * len(right) > MAX_EXPANSION:
+            return [(1.0, n)]
+        return [(a * b, ar.mul(x, y)) for a, x in left for b, y in right]
+    if n.op is ar.ADD:
+        return expand(n.args[0], transposes) + expand(n.args[1], transposes)
+    if n.op is ar.NEG:
+        return [(-c, t) for c, t in expand(n.args[0], transposes)]
+    if n.op is ar.SCALE and n.args[0].op is CONST:
+        k = float(n.args[0].attr)
+        return [(k * c, t) for c, t in expand(n.args[1], transposes)]
+    if transposes and n.op is ar.TRANSPOSE and n.args[0].op in (ar.ADD, ar.NEG, ar.SCALE):
+        return [(c, ar.transpose(t)) for c, t in expand(n.args[0], transposes)]
+    return [(1.0, n)]
+
+
+def _mirror(factors: list[Node], depth: int) -> tuple[Node, ...]:
+    """The factors of (F1*…*Fk)' = Fk'*…*F1', a symmetric factor's transpose read as itself."""
+    out: list[Node] = []
+    for f in reversed(factors):
+        if f.op is ar.TRANSPOSE:
+            out.append(f.args[0])
+        elif f.shape.is_matrix and symmetric(f, depth + 1):
+            out.append(f)
+        else:
+            out.append(ar.transpose(f))
+    return tuple(out)
+
+
+def _symmetric_terms(n: Node, depth: int) -> bool:
+    """A sum of products (expanded) closed under transposition: x*y' + y*x',
+    inv(S)*(I - v*v'*inv(S)) for a symmetric S."""
+    terms: dict[tuple[Node, ...], float] = {}
+    for c, t in expand(n, transposes=True):
+        key = tuple(ar.chain_factors(t))
+        terms[key] = terms.get(key, 0.0) + c
+    return all(terms.get(_mirror(list(k), depth)) == c for k, c in terms.items())
 
 
 def symmetric(n: Node, depth: int = 0) -> bool:
@@ -22,11 +68,8 @@ def symmetric(n: Node, depth: int = 0) -> bool:
         return n.shape.structure is not None
     if n.op in (ar.EYE, ar.FILL):
         return True
-    if n.op is ar.MATMUL:
-        f = ar.chain_factors(n)
-        k = len(f)
-        ends = all(f[k - 1 - i] == ar.transpose(f[i]) for i in range(k // 2))
-        return ends and (k % 2 == 0 or symmetric(f[k // 2], depth + 1))
+    if n.op in (ar.MATMUL, ar.ADD) and _symmetric_terms(n, depth):
+        return True
     if n.op in (ar.ADD, ar.HAD):
         a, b = n.args
         return b == ar.transpose(a) or all(symmetric(x, depth + 1) for x in n.args)
