@@ -9,9 +9,10 @@ import matdiff
 from matdiff.dims import Dim, Shape
 from matdiff.ops import arithmetic as ar
 from matdiff.ops import batch as bt
+from matdiff.ops import elementwise as ew
 from matdiff.calculus.derivative import gradient
 from matdiff.simplify import simplify
-from matdiff.simplify.rules import RULES, Rule
+from matdiff.simplify.rules import RULES, SEARCHES, Rule, Search
 from numeric import draw
 from expressions import SHAPES as EXPRESSION_SHAPES
 from expressions import expression
@@ -24,7 +25,7 @@ SQ = {"A": (3, 3), "B": (3, 3), "X": (3, 3), "x": (3,), "y": (3,), "a": (), "M":
 # rule name -> expressions (over SQ) with a node the rule rewrites
 EXAMPLES: dict[str, list[str]] = {
     "transpose-inward": ["(A*B)'", "(x'*A + y')'", "(a*A)'", "(A.*B)'", "(-A)'", "(x./y)'", "(A/a)'",
-                         "(x'/a - a*x'*A')'"],
+                         "(x'/a - a*x'*A')'", "(A.^2)'"],
     "scalar-out": ["(a*A)*B", "A*(a*B)", "tr(a*A)", "(-A)*B", "sum(a*x)", "(a*x).*y", "diag(-x)"],
     "merge-scales": ["2*(3*A)", "a*(-A)", "(-a)*A", "-(2*A)", "(a*A)/a", "(2*a)*A", "a*(2*A)",
                      "(1/2)*A"],
@@ -38,7 +39,8 @@ EXAMPLES: dict[str, list[str]] = {
               "adj(A)'*A'*B", "A^2*adj(A)", "inv(A)^2*A^3"],
     "transpose-power": ["(A^3)'"],
     "inverse-power": ["inv(A^2)", "inv(X^3)'"],
-    "expand-to-collect": ["A*(B + X) + A*B", "(A + B)*x - B*x", "A*(2*eye + A) + A*A"],
+    "expand-to-collect": ["A*(B + X) + A*B", "(A + B)*x - B*x", "A*(2*eye + A) + A*A",
+                          "A*A' + (A*A' - B)' - B"],
     "diag-sum": ["diag(x) + diag(y)", "2*diag(x) - diag(y) + A"],
     "diag-vector": ["diag(x)*y", "y'*diag(x)"],
     "reciprocal": ["x.*(vector(1)./y)", "(matrix(1)./A).*B"],
@@ -52,7 +54,7 @@ EXAMPLES: dict[str, list[str]] = {
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
     "frechet-identity": ["dexpm(X, eye)", "dlogm(X, eye)", "dsqrtm(X, eye)"],
     "kron-identity": ["∇X tr(kron(A, X))", "∇X tr(kron(X, B))"],
-    "expand-outward": ["expand(x)'", "expand(x) + expand(y)", "expand(x').*expand(y')"],
+    "expand-outward": ["expand(x)'", "expand(x) + expand(y)", "expand(x').*expand(y')", "expand(x).^2"],
     "reduce-expanded": ["sum(x.*A, 2)", "sum(A.*y', 1)"],
     "log-softmax": ["log(softmax(x))", "log(softmax(A, 1))", "log(softmax(A, 2))"],
     "sum-of-sums": ["sum(sum(A, 1))", "sum(sum(A, 2))"],
@@ -64,7 +66,8 @@ EXAMPLES: dict[str, list[str]] = {
     "softmax": ["exp(x - logsumexp(x))", "exp(A - logsumexp(A, 1)')", "exp(A - logsumexp(A, 2))"],
     "group": ["A*x + y + B*x", "x'*A + y' + x'*B - x'"],
     "cancel": ["x.*y./x", "(x./y).*(-x./(x./y)./y)", "x./x", "2*x.*(y./(3*x))", "(-1)./x",
-               "x'*x/(x'*x)", "x'*x/norm2(x)*x", "a*(x'*y)/(x'*y)", "2*(x/(2*a))"],
+               "x'*x/(x'*x)", "x'*x/norm2(x)*x", "a*(x'*y)/(x'*y)", "2*(x/(2*a))", "x.*x",
+               "1./y./y", "x.^3./x", "a^(-2)/a*x"],
     "quotient": ["(1/a)*x", "(2/a)*A"],
     "hadamard-factor": ["x.*y - (x'*y)*x", "A.*B + A", "x.*y + y.*x - 2*x"],
     "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a", "(3*A)/4", "x/(x'*x)/norm2(x)",
@@ -99,7 +102,7 @@ NEGATIVE: dict[str, list[str]] = {
     "trace-rotation": ["tr(A*B)", "tr(A*x*y')"],
     "canonical-factors": ["x.*y", "A*B"],
     "group": ["A*x + B*y + x", "A*x + B*x"],
-    "cancel": ["x.*y./(x + y)", "x.*x", "x./y", "2*(x/(3*a))"],
+    "cancel": ["x.*y./(x + y)", "x.*y", "x./y", "2*(x/(3*a))", "x.^2.*y"],
     "factor": ["A*x/a + B*y/(2*a)", "A*x + B*y"],
     "quotient": ["(a/b)*x", "a*x"],
     "hadamard-factor": ["x.*y + A*x", "x + y", "A.*B + X.*M"],
@@ -113,12 +116,14 @@ NEGATIVE: dict[str, list[str]] = {
 
 def _parse(expr: str) -> matdiff.Expr:
     """An example; ``expand(v)`` (not in the language, which expands implicitly) is
-    the 3x3 matrix repeating the column v (or the row v'); ``∇X f`` is the gradient of f
+    the 3x3 matrix repeating the column v (or the row v'; ``expand(v).^2`` its square); ``∇X f`` is the gradient of f
     by X as the transpose pass returns it (internal ops such as kron_l included)."""
     if expr.startswith("∇"):
         name, text = expr[1:].split(" ", 1)
         f = matdiff.parse(text, SQ)
         return gradient(f, f.variables() and matdiff.parse(name, SQ))
+    if expr.startswith("expand(") and expr.endswith(".^2"):
+        return ew.powc(_parse(expr[:-3]), 2.0)
     if expr.startswith("expand("):
         parts = [p.strip() for p in expr.replace(".*", "+").split("+")]
         nodes = [bt.expand(matdiff.parse(p[len("expand("):p.rindex(")")], SQ), SHAPE3) for p in parts]
@@ -130,6 +135,31 @@ def _parse(expr: str) -> matdiff.Expr:
 
 def _values(seed: int = 0) -> dict[str, np.ndarray]:
     return draw(SQ, DOMAINS, np.random.default_rng(seed))
+
+
+#: search name -> (expression, what it becomes) and expressions it leaves alone
+SEARCH_EXAMPLES: dict[str, list[tuple[str, str]]] = {
+    "distribute": [("diag(x)*(eye - vector(1)*y')", "diag(x) - x*y'"),
+                   ("(eye + A*inv(X))*X", "A + X")],
+}
+SEARCH_NEGATIVE: dict[str, list[str]] = {"distribute": ["A*(B + X)", "(A + B)*x", "diag(x)*(A + B)"]}
+
+
+@pytest.mark.parametrize("search, expr, want",
+                         [(s, e, w) for s in SEARCHES for e, w in SEARCH_EXAMPLES[s.name]],
+                         ids=lambda v: v.name if isinstance(v, Search) else v)
+def test_search_finds_the_smaller_form(search: Search, expr: str, want: str) -> None:
+    before = _parse(expr)
+    after = search.apply(before, simplify)
+    assert after is not None and str(after) == want
+    values = _values()
+    assert np.allclose(matdiff.evaluate(after, values), matdiff.evaluate(before, values))
+
+
+@pytest.mark.parametrize("search, expr", [(s, e) for s in SEARCHES for e in SEARCH_NEGATIVE[s.name]],
+                         ids=lambda v: v.name if isinstance(v, Search) else v)
+def test_search_keeps_what_it_cannot_shorten(search: Search, expr: str) -> None:
+    assert search.apply(_parse(expr), simplify) is None
 
 
 def test_every_rule_has_examples() -> None:

@@ -30,14 +30,16 @@ def product(token: str) -> Syntax:
     """A left-associative product operator: ``a*b``, ``a.*b``, ``a./b``, ``a/b``.
 
     Only ``*`` chains are associative, so only they drop parentheses on the right; a
-    division by a scalar on the right of ``*`` or ``.*`` needs none either:
-    ``a*(b/s) = a*b/s``.
+    division by a scalar on the right of ``*`` or ``.*`` needs none either, nor any
+    elementwise product on the right of a scalar: ``a*(b/s) = a*b/s``,
+    ``2*(x.*y) = 2*x.*y``.
     """
     def syntax(node: Node, args: Printed) -> tuple[str, int]:
         left = paren(args[0], NEG)
         right_text, right_level = args[1]
+        scalar = node.op.name == "scale" or node.args[1].op.name == "div"
         ok = right_level > PROD and not (right_level == MUL and token != "*") \
-            or (token in ("*", ".*") and node.args[1].op.name == "div" and right_level >= PROD)
+            or (token in ("*", ".*") and scalar and right_level >= PROD)
         right = right_text if ok else f"({right_text})"
         level = MUL if token == "*" else PROD
         if left.startswith("-"):

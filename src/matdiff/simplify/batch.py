@@ -16,10 +16,12 @@ from ..ops import linalg as la
 
 def expand_outward(n: Node) -> Node | None:
     """expand(v)' = expand(v'), expand(u) + expand(v) = expand(u + v),
-    expand(u).*expand(v) = expand(u.*v) when u and v expand the same way.
-    Not ``expand(u) + expand(v')`` (a column and a row)."""
+    expand(u).*expand(v) = expand(u.*v) when u and v expand the same way, expand(v).^p =
+    expand(v.^p). Not ``expand(u) + expand(v')`` (a column and a row)."""
     if n.op is ar.TRANSPOSE and n.args[0].op is bt.EXPAND:
         return bt.expand(ar.transpose(n.args[0].args[0]), n.shape)
+    if n.op is ew.POWC and n.args[0].op is bt.EXPAND:
+        return bt.expand(ew.powc(n.args[0].args[0], float(n.attr)), n.shape)
     if n.op in (ar.ADD, ar.HAD, ar.EDIV) and all(a.op is bt.EXPAND for a in n.args):
         u, v = (a.args[0] for a in n.args)
         if u.shape == v.shape:

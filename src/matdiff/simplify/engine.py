@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..expr import Node
 from ..ops.arithmetic import with_args
-from .rules import RULES, Rule
+from .rules import RULES, SEARCHES, Rule
 
 MAX_REWRITES = 2_000
 #: Rule applications tried in one simplification; past it the expression is kept as it
@@ -22,6 +22,7 @@ def simplify_counted(root: Node, rules: list[Rule] = RULES) -> tuple[Node, int]:
     memo: dict[Node, Node] = {}
     budget = [MAX_REWRITES]
     attempts = [MAX_ATTEMPTS]
+    searching: set[Node] = set()  # a search's alternatives may lead back to the node
 
     def run(node: Node) -> Node:
         if node in memo:
@@ -37,8 +38,26 @@ def simplify_counted(root: Node, rules: list[Rule] = RULES) -> tuple[Node, int]:
                 budget[0] -= 1
                 current = run(out)
                 break
+        else:
+            current = search(current)
         memo[node] = current
         return current
+
+    def search(current: Node) -> Node:
+        """The first smaller alternative a search finds (already simplified)."""
+        if current in searching:
+            return current
+        searching.add(current)
+        try:
+            for s in SEARCHES:
+                attempts[0] -= 1
+                out = s.apply(current, run) if attempts[0] > 0 else None
+                if out is not None and out != current:
+                    budget[0] -= 1
+                    return out
+            return current
+        finally:
+            searching.discard(current)
 
     try:
         out = run(root)

@@ -22,12 +22,14 @@ class _Monomial:
     def __init__(self, n: Node) -> None:
         self.power: dict[Node, int] = {}
         self.gross: dict[Node, int] = {}
+        #: How many times each factor was read (twice or more merge into a power).
+        self.seen: dict[Node, int] = {}
         self.coef = 1.0
         #: How many numbers were read (two or more fold into one coefficient).
         self.numbers = 0
         self.read(n, 1)
 
-    def read(self, n: Node, p: int) -> None:
+    def read(self, n: Node, p: int, counted: bool = True) -> None:
         a = n.args
         c = const_value(n) if n.op is CONST else None
         if c is not None and c != 0:
@@ -44,17 +46,23 @@ class _Monomial:
             self.read(a[0], p)
         elif n.op is ar.FILL:
             self.read(a[0], p)
-        elif n.op is ew.POWC and a[0].shape.is_scalar and float(n.attr).is_integer() and n.attr != 0:
+        elif n.op is ew.POWC and float(n.attr).is_integer() and n.attr != 0:
             self.read(a[0], p * int(n.attr))
         elif n.op is ar.MATMUL and n.shape.is_scalar and a[0] == ar.transpose(a[1]) and a[1].shape.is_col:
-            self.read(apply(la.NORM2, (a[1],)), 2 * p)  # u'*u = norm2(u)^2
+            self.read(apply(la.NORM2, (a[1],)), 2 * p, False)  # u'*u = norm2(u)^2
         else:
             self.power[n] = self.power.get(n, 0) + p
             self.gross[n] = self.gross.get(n, 0) + abs(p)
+            self.seen[n] = self.seen.get(n, 0) + counted
 
     @property
     def cancels(self) -> bool:
         return any(abs(self.power[f]) < k for f, k in self.gross.items())
+
+    @property
+    def merges(self) -> bool:
+        """A factor read twice or more: u.*u = u.^2, v./u./u = v./u.^2, s^(-2)/s = 1/s^3."""
+        return any(k > 1 for k in self.seen.values())
 
     @property
     def folds(self) -> bool:
@@ -66,17 +74,21 @@ class _Monomial:
         scalars = [(f, p) for f, p in self.power.items() if p and f.shape.is_scalar]
         out: Node | None = None
         for f, p in arrays:
-            for _ in range(max(p, 0)):
-                out = f if out is None else ar.had(out, f)
+            if p > 0:
+                out = _power(f, p) if out is None else ar.had(out, _power(f, p))
         if out is None:
             out = ar.fill(const(1.0), shape)  # type: ignore[arg-type]
         for f, p in arrays:
-            for _ in range(max(-p, 0)):
-                out = ar.ediv(out, f)
+            if p < 0:
+                out = ar.ediv(out, _power(f, -p))
         top = _product([(f, p) for f, p in scalars if p > 0])
         bottom = _product([(f, -p) for f, p in scalars if p < 0])
         out = ar.scale(const(self.coef), out if top is None else ar.scale(top, out))
         return out if bottom is None else ar.div(out, bottom)
+
+
+def _power(f: Node, p: int) -> Node:
+    return f if p == 1 else apply(ew.POWC, (f,), float(p))
 
 
 def _product(factors: list[tuple[Node, int]]) -> Node | None:
@@ -89,7 +101,7 @@ def _product(factors: list[tuple[Node, int]]) -> Node | None:
 
 def cancel(n: Node) -> Node | None:
     """u.*v./u = v, (p./q).*(p./(p./q)) = p, x./x = 1, 2*(r.*(c^2./(2*s))/c)/c = r./s,
-    2*(x/(2*s)) = x/s:
+    2*(x/(2*s)) = x/s, u.*u = u.^2, 1./u./u = 1./u.^2, u.^3./u = u.^2:
     a product of powers (elementwise, and of scalars) whose factors cancel (where they are
     defined: a factor divided by is never zero); a negative coefficient of an
     elementwise product comes out in front: (-1)./u = -(1./u). Not ``u.*v./w``."""
@@ -97,7 +109,7 @@ def cancel(n: Node) -> Node | None:
         return None
     m = _Monomial(n)
     sign = m.coef < 0 and n.op in (ar.HAD, ar.EDIV)
-    if not (m.cancels or m.folds or sign):
+    if not (m.cancels or m.folds or m.merges or sign):
         return None
     out = m.build(n.shape)
     return None if out == n else out

@@ -33,6 +33,15 @@ class Rule:
     apply: Callable[[Node], Node | None]
 
 
+@dataclass(frozen=True)
+class Search:
+    """A rewrite to an alternative that is kept only where, simplified (``apply`` gets the
+    engine's simplifier), it has fewer parts: a choice by cost, not a normal form."""
+    name: str
+    identity: str
+    apply: Callable[[Node, Callable[[Node], Node]], Node | None]
+
+
 def _transpose_inward(n: Node) -> Node | None:
     if n.op is not ar.TRANSPOSE:
         return None
@@ -42,26 +51,14 @@ def _transpose_inward(n: Node) -> Node | None:
     if a.op in (ar.HAD, ar.EDIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
     if a.op is ar.ADD:  # into a sum only where transposes cancel: (x'A + b')' = A'x + b, not (x - m)'
-        pushed = ar.rebuild(a, [_pushed(x) for x in a.args])
+        pushed = ar.rebuild(a, [sy.pushed(x) for x in a.args])
         if pushed is not None and _transposes(pushed) < _transposes(n):
             return pushed
     if a.op in (ar.NEG, ar.SCALE, ar.DIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
+    if a.op is ew.POWC:
+        return ew.powc(ar.transpose(a.args[0]), float(a.attr))
     return None
-
-
-def _pushed(x: Node) -> Node:
-    """x' with the transpose pushed through products, sums, scalings and quotients down
-    to the leaves: (x'/s - t*x'*A')' = x/s - t*A*x (the measure of a sum's rewrite)."""
-    if x.shape.is_scalar:
-        return x
-    if x.op is ar.TRANSPOSE:
-        return x.args[0]
-    if x.op is ar.MATMUL:
-        return ar.mul(_pushed(x.args[1]), _pushed(x.args[0]))
-    if x.op in (ar.ADD, ar.HAD, ar.EDIV, ar.NEG, ar.SCALE, ar.DIV):
-        return ar.rebuild(x, [a if a.shape.is_scalar else _pushed(a) for a in x.args])
-    return ar.transpose(x)
 
 
 def _transposes(n: Node) -> int:
@@ -338,11 +335,12 @@ MAX_EXPANSION = sy.MAX_EXPANSION
 
 
 def _expand_to_collect(n: Node) -> Node | None:
-    """Distribute products over sums when that lets like terms merge (else keep the
-    factored form, which reads better): X'(2I + X') + X'^2 = 2X' + 2X'^2."""
+    """Distribute products (and transposes) over sums when that lets like terms merge (else
+    keep the factored form, which reads better): X'(2I + X') + X'^2 = 2X' + 2X'^2,
+    XX' + (XX' - A)' - A = 2XX' - A - A'."""
     if n.op is not ar.ADD or len(_terms(n, MAX_EXPANSION)) == 1:
         return None
-    terms = sy.expand(n)
+    terms = sy.expand(n, transposes=True)
     merged: dict[Node, float] = {}
     for c, t in terms:
         merged[t] = merged.get(t, 0.0) + c
@@ -484,7 +482,8 @@ def _structured_transpose(n: Node) -> Node | None:
 
 
 RULES: list[Rule] = [
-    Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B'",
+    Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B', "
+         "(A.^p)' = A'.^p",
          _transpose_inward),
     Rule("scalar-out", "(sA)B = s(AB), A(sB) = s(AB), tr(sA) = s tr A, (-A)B = -(AB), "
          "sum(sX, d) = s sum(X, d), expand(sv) = s expand(v) …",
@@ -501,7 +500,8 @@ RULES: list[Rule] = [
     Rule("group", "AC + D + BC = (A+B)C + D", _group),
     Rule("hadamard-factor", "u.*a - c*u = u.*(a - c)", lambda n: qt.hadamard_factor(n, _terms(n))
          if n.op is ar.ADD else None),
-    Rule("cancel", "u.*v./u = v, x./x = 1 (elementwise powers that cancel)", qt.cancel),
+    Rule("cancel", "u.*v./u = v, x./x = 1, u.*u = u.^2 (elementwise powers that cancel or merge)",
+         qt.cancel),
     Rule("quotient", "(1/s)*X = X/s", qt.quotient),
     Rule("divisions", "(A/s)/t = A/(s*t), s*s = s^2, s^p*s = s^(p+1)", qt.divisions),
     Rule("matfun-transpose", "f(X') = f(X)' for expm, logm, sqrtm", sy.matfun_transpose),
@@ -519,7 +519,8 @@ RULES: list[Rule] = [
          lambda n: sy.inverse_of_product(n, _chain)),
     Rule("transpose-power", "(X^k)' = (X')^k", _transpose_power),
     Rule("inverse-power", "inv(X^k) = inv(X)^k", _inverse_power),
-    Rule("expand-to-collect", "A(B+C) + D = AB + AC + D, kept only when like terms merge",
+    Rule("expand-to-collect", "A(B+C) + D = AB + AC + D, (A+B)' = A' + B', kept only when like "
+         "terms merge",
          _expand_to_collect),
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
     Rule("diag-sum", "a*diag(u) + b*diag(v) = diag(a*u + b*v)", _diag_sum),
@@ -533,7 +534,8 @@ RULES: list[Rule] = [
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
     Rule("kron-identity", "kron_l(A, I) = tr(A)*I, kron_r(I, B) = tr(B)*I", _kron_identity),
     Rule("expand-outward", "expand(v)' = expand(v'), s*expand(v) = expand(s*v), "
-         "expand(u) + expand(v) = expand(u + v), expand(u).*expand(v) = expand(u.*v)", bt.expand_outward),
+         "expand(u) + expand(v) = expand(u + v), expand(u).*expand(v) = expand(u.*v), "
+         "expand(v).^p = expand(v.^p)", bt.expand_outward),
     Rule("reduce-expanded", "sum(b.*M, 2) = b.*sum(M, 2) for a column b expanded along the rows",
          bt.reduce_expanded),
     Rule("log-softmax", "log(softmax(x)) = x - logsumexp(x), log(softmax(X, d)) = X - logsumexp(X, d)",
@@ -544,4 +546,37 @@ RULES: list[Rule] = [
     Rule("sum-of-fill", "sum(matrix(c, m, n)) = c*m*n for numeric sizes", bt.sum_of_fill),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
+]
+
+
+def size(n: Node) -> int:
+    """Parts of n as printed: every node counted at each of its occurrences."""
+    sizes: dict[Node, int] = {}
+    for m in n.walk():
+        sizes[m] = 1 + sum(sizes[a] for a in m.args)
+    return sizes[n]
+
+
+MAX_DISTRIBUTED = 4
+
+
+def _distribute(n: Node, simplify: Callable[[Node], Node]) -> Node | None:
+    """P*(A + B) = P*A + P*B and (A + B)*P = A*P + B*P, kept where the terms then
+    simplify to fewer parts: diag(s)*(I - 1*s') = diag(s) - s*s'. Not ``A*(B + C)``."""
+    if n.op is not ar.MATMUL:
+        return None
+    for i in (1, 0):
+        terms = _terms(n.args[i], MAX_DISTRIBUTED)
+        if n.args[i].op is not ar.ADD or len(terms) < 2:
+            continue
+        other = n.args[1 - i]
+        out = simplify(_sum([(c, ar.mul(other, t) if i == 1 else ar.mul(t, other)) for c, t in terms],
+                            n.shape))
+        if size(out) < size(n):
+            return out
+    return None
+
+
+SEARCHES: list[Search] = [
+    Search("distribute", "P(A + B) = PA + PB where it simplifies to fewer parts", _distribute),
 ]

@@ -14,6 +14,20 @@ from ..ops import linalg as la
 from ..ops import matfun as mf
 
 
+def pushed(x: Node) -> Node:
+    """x' with the transpose pushed through products, sums, scalings and quotients down
+    to the leaves: (x'/s - t*x'*A')' = x/s - t*A*x (the measure of a sum's rewrite)."""
+    if x.shape.is_scalar:
+        return x
+    if x.op is ar.TRANSPOSE:
+        return x.args[0]
+    if x.op is ar.MATMUL:
+        return ar.mul(pushed(x.args[1]), pushed(x.args[0]))
+    if x.op in (ar.ADD, ar.HAD, ar.EDIV, ar.NEG, ar.SCALE, ar.DIV):
+        return ar.rebuild(x, [a if a.shape.is_scalar else pushed(a) for a in x.args])
+    return ar.transpose(x)
+
+
 MAX_EXPANSION = 32
 
 
@@ -33,7 +47,7 @@ def expand(n: Node, transposes: bool = False) -> list[tuple[float, Node]]:
         k = float(n.args[0].attr)
         return [(k * c, t) for c, t in expand(n.args[1], transposes)]
     if transposes and n.op is ar.TRANSPOSE and n.args[0].op in (ar.ADD, ar.NEG, ar.SCALE):
-        return [(c, ar.transpose(t)) for c, t in expand(n.args[0], transposes)]
+        return [(c, pushed(t)) for c, t in expand(n.args[0], transposes)]
     return [(1.0, n)]
 
 
