@@ -12,7 +12,8 @@ from matdiff.ops import batch as bt
 from matdiff.ops import elementwise as ew
 from matdiff.calculus.derivative import gradient
 from matdiff.simplify import simplify
-from matdiff.simplify.rules import RULES, SEARCHES, Rule, Search
+from matdiff.simplify.rules import RULES, Rule
+from matdiff.simplify.search import SEARCHES, Search
 from numeric import draw
 from expressions import SHAPES as EXPRESSION_SHAPES
 from expressions import expression
@@ -58,7 +59,8 @@ EXAMPLES: dict[str, list[str]] = {
     "reduce-expanded": ["sum(x.*A, 2)", "sum(A.*y', 1)"],
     "log-softmax": ["log(softmax(x))", "log(softmax(A, 1))", "log(softmax(A, 2))"],
     "sum-of-sums": ["sum(sum(A, 1))", "sum(sum(A, 2))"],
-    "sum-of-fill": ["sum(vector(2, 3))", "sum(matrix(a, 2, 3))"],
+    "sum-of-fill": ["sum(vector(2, 3))", "sum(matrix(a, 2, 3))", "sum(matrix(mean(A), 3, 3))",
+                    "sum(vector(mean(x), 3))"],
     "negated-difference": ["-(A - B)", "-2*(x - y)", "-(a - x'*y)"],
     "negated-factor": ["X*(-A - B)*M", "a*(-x - 2*y)", "(-A - B).*X", "(-x - y)/a"],
     "inverse-of-product": ["A*inv(X*A)", "inv(A*X)*A", "A*X*inv(X'*A*X)", "X'*inv(X*A)'",
@@ -88,7 +90,7 @@ NEGATIVE: dict[str, list[str]] = {
     "sigmoid": ["exp(x)./(2*vector(1) + exp(x))", "exp(x)./(vector(1) + exp(y))", "x./(vector(1) + exp(x))"],
     "sigmoid-product": ["exp(x).*sigmoid(x)", "exp(x).*sigmoid(-y)"],
     "expand-outward": ["expand(x) + expand(y')"],
-    "sum-of-fill": ["sum(vector(1))"],
+    "sum-of-fill": ["sum(vector(1))", "sum(vector(mean(x)))"],
     "negated-difference": ["-(A + B)", "-2*(A + B - X)"],
     "negated-factor": ["X*(A - B)", "-A - B", "a*(x - y)"],
     "inverse-of-product": ["B*inv(X*A)", "inv(X*A)", "B*adj(X*A)", "adj(A)*adj(X*A)"],
@@ -140,9 +142,13 @@ def _values(seed: int = 0) -> dict[str, np.ndarray]:
 #: search name -> (expression, what it becomes) and expressions it leaves alone
 SEARCH_EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "distribute": [("diag(x)*(eye - vector(1)*y')", "diag(x) - x*y'"),
-                   ("(eye + A*inv(X))*X", "A + X")],
+                   ("(eye + A*inv(X))*X", "A + X"),
+                   ("x*y'/a - y*(x'/a - a*y')", "(x*y' - y*x')/a + a*y*y'")],
+    "split": [("sum(matrix(mean(A), 3, 3) - A)", "0"), ("tr(A*B - B*A)", "0")],
 }
-SEARCH_NEGATIVE: dict[str, list[str]] = {"distribute": ["A*(B + X)", "(A + B)*x", "diag(x)*(A + B)"]}
+SEARCH_NEGATIVE: dict[str, list[str]] = {"distribute": ["A*(B + X)", "(A + B)*x", "diag(x)*(A + B)",
+                                                        "A*(B + X) + B"],
+                                         "split": ["sum(x - y)", "tr(A + B)"]}
 
 
 @pytest.mark.parametrize("search, expr, want",

@@ -7,6 +7,7 @@ expression or removes an op.
 """
 from __future__ import annotations
 
+from ..dims import Dim, Shape
 from ..expr import Node, apply, const
 from ..ops import arithmetic as ar
 from ..ops import batch as bt
@@ -81,9 +82,19 @@ def _negated_expansion(m: Node) -> Node | None:
     return None
 
 
+def _count(shape: Shape) -> tuple[Dim, ...]:
+    """The entries of a shape, as its sorted dimensions (a 3x4 matrix and a 4x3 one agree)."""
+    return tuple(sorted(shape.dims, key=str))
+
+
 def sum_of_fill(n: Node) -> Node | None:
-    """sum(matrix(c, m, n)) = c·m·n where the sizes are numbers. Not ``sum(matrix(c))``
-    of symbolic size (its count has no name)."""
+    """sum(matrix(c, m, n)) = c·m·n where the sizes are numbers; sum(vector(mean(u))) =
+    sum(u) where the fill has u's number of entries. Not ``sum(matrix(c))`` of symbolic
+    size (its count has no name)."""
+    if n.op is ar.SUM and n.args[0].op is ar.FILL:
+        c, shape = n.args[0].args[0], n.args[0].shape
+        if c.op is bt.MEAN and c.attr == 0 and _count(shape) == _count(c.args[0].shape):
+            return ar.sum_(c.args[0])
     if n.op is ar.SUM and n.args[0].op is ar.FILL and all(d.is_const for d in n.args[0].shape.dims):
         size = 1
         for d in n.args[0].shape.dims:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..expr import Node
 from ..ops.arithmetic import with_args
-from .rules import RULES, SEARCHES, Rule
+from .rules import RULES, Rule
+from .search import SEARCHES
 
 MAX_REWRITES = 2_000
 #: Rule applications tried in one simplification; past it the expression is kept as it

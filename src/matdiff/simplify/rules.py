@@ -33,15 +33,6 @@ class Rule:
     apply: Callable[[Node], Node | None]
 
 
-@dataclass(frozen=True)
-class Search:
-    """A rewrite to an alternative that is kept only where, simplified (``apply`` gets the
-    engine's simplifier), it has fewer parts: a choice by cost, not a normal form."""
-    name: str
-    identity: str
-    apply: Callable[[Node, Callable[[Node], Node]], Node | None]
-
-
 def _transpose_inward(n: Node) -> Node | None:
     if n.op is not ar.TRANSPOSE:
         return None
@@ -114,7 +105,7 @@ def _merge_scales(n: Node) -> Node | None:
 MAX_TERMS = 200
 
 
-def _terms(n: Node, limit: int = MAX_TERMS) -> list[tuple[float, Node]]:
+def terms_of(n: Node, limit: int = MAX_TERMS) -> list[tuple[float, Node]]:
     """A sum as (coefficient, term) pairs; a single term beyond ``limit`` terms."""
     out: list[tuple[float, Node]] = []
     stack = [(1.0, n)]
@@ -137,7 +128,7 @@ def _collect(n: Node) -> Node | None:
     """a*T + b*T = (a+b)*T for constants a, b."""
     if n.op is not ar.ADD:
         return None
-    terms = _terms(n)
+    terms = terms_of(n)
     merged: dict[Node, float] = {}
     for c, t in terms:
         merged[t] = merged.get(t, 0.0) + c
@@ -166,24 +157,24 @@ def _factor(n: Node) -> Node | None:
     A sum whose first term is negative gives its sign to the factor: -2A + 2B = -2(A - B)."""
     if n.op is not ar.ADD:
         return None
-    terms = _terms(n, MAX_EXPANSION)
+    terms = terms_of(n, MAX_EXPANSION)
     if len(terms) < 2:
         return None
     coefs = {abs(c) for c, _ in terms}
     if len(coefs) == 1 and coefs != {1.0}:
         k = coefs.pop() * (1.0 if terms[0][0] > 0 else -1.0)
-        inner = _sum([(c / k, t) for c, t in terms])
+        inner = sum_of([(c / k, t) for c, t in terms])
         return ar.scale(const(k), inner)
     denominators = {t.args[1] for _, t in terms if t.op is ar.DIV}
     if len(denominators) == 1 and all(t.op is ar.DIV for _, t in terms):
-        return ar.div(_sum([(c, t.args[0]) for c, t in terms]), denominators.pop())
+        return ar.div(sum_of([(c, t.args[0]) for c, t in terms]), denominators.pop())
     for side in (-1, 0):
         chains = [_factors(t) for _, t in terms]
         common = chains[0][side]
         if all(len(f) > 1 and f[side] == common for f in chains):
             rests = [(c, _product(f[:-1] if side == -1 else f[1:])) for (c, _), f in zip(terms, chains)]
             if _alike(rests):
-                rest = _sum(rests)
+                rest = sum_of(rests)
                 return ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
     return None
 
@@ -202,7 +193,7 @@ def _group(n: Node) -> Node | None:
     at least two but not all share it (all sharing is ``factor``). Not ``A*x + B*y + c``."""
     if n.op is not ar.ADD:
         return None
-    terms = _terms(n, MAX_EXPANSION)
+    terms = terms_of(n, MAX_EXPANSION)
     for side in (-1, 0):
         chains = [_factors(t) for _, t in terms]
         buckets: dict[Node, list[int]] = {}
@@ -213,18 +204,18 @@ def _group(n: Node) -> Node | None:
             rests = [(terms[i][0], _product(chains[i][:-1] if side == -1 else chains[i][1:]))
                      for i in members]
             if 2 <= len(members) < len(terms) and _alike(rests):
-                rest = _sum(rests)
+                rest = sum_of(rests)
                 grouped = ar.mul(rest, common) if side == -1 else ar.mul(common, rest)
                 out = [(1.0, grouped) if i == members[0] else t for i, t in enumerate(terms)
                        if i == members[0] or i not in members]
-                return _sum(out, n.shape)
+                return sum_of(out, n.shape)
     return None
 
 
 _product = ar.chain_product
 
 
-def _sum(terms: list[tuple[float, Node]], shape: Shape | None = None) -> Node:
+def sum_of(terms: list[tuple[float, Node]], shape: Shape | None = None) -> Node:
     """Σ c·t: zero of ``shape`` for no terms (else the terms' shape)."""
     return ar.add_all((ar.scale(const(c), t) for c, t in terms), shape or terms[0][1].shape)
 
@@ -338,13 +329,13 @@ def _expand_to_collect(n: Node) -> Node | None:
     """Distribute products (and transposes) over sums when that lets like terms merge (else
     keep the factored form, which reads better): X'(2I + X') + X'^2 = 2X' + 2X'^2,
     XX' + (XX' - A)' - A = 2XX' - A - A'."""
-    if n.op is not ar.ADD or len(_terms(n, MAX_EXPANSION)) == 1:
+    if n.op is not ar.ADD or len(terms_of(n, MAX_EXPANSION)) == 1:
         return None
     terms = sy.expand(n, transposes=True)
     merged: dict[Node, float] = {}
     for c, t in terms:
         merged[t] = merged.get(t, 0.0) + c
-    if len(merged) == len(terms) or len(merged) > len(_terms(n)) or len(terms) > MAX_EXPANSION:
+    if len(merged) == len(terms) or len(merged) > len(terms_of(n)) or len(terms) > MAX_EXPANSION:
         return None
     return ar.add_all((ar.scale(const(c), t) for t, c in merged.items()), n.shape)
 
@@ -353,13 +344,13 @@ def _diag_sum(n: Node) -> Node | None:
     """a*diag(u) + b*diag(v) = diag(a*u + b*v) for vectors u, v (and constants a, b)."""
     if n.op is not ar.ADD:
         return None
-    terms = _terms(n, MAX_EXPANSION)
+    terms = terms_of(n, MAX_EXPANSION)
     diags = [(c, t) for c, t in terms if t.op is la.DIAG and t.shape.is_matrix]
     if len(diags) < 2:
         return None
-    inner = _sum([(c, t.args[0]) for c, t in diags])
+    inner = sum_of([(c, t.args[0]) for c, t in diags])
     rest = [(c, t) for c, t in terms if not (t.op is la.DIAG and t.shape.is_matrix)]
-    return ar.add(_sum(rest, n.shape), la.diag(inner))
+    return ar.add(sum_of(rest, n.shape), la.diag(inner))
 
 
 def _diag_vector(n: Node) -> Node | None:
@@ -498,7 +489,7 @@ RULES: list[Rule] = [
     Rule("canonical-factors", "a.*b = b.*a, s*t = t*s for scalars (structural order)",
          od.canonical_factors),
     Rule("group", "AC + D + BC = (A+B)C + D", _group),
-    Rule("hadamard-factor", "u.*a - c*u = u.*(a - c)", lambda n: qt.hadamard_factor(n, _terms(n))
+    Rule("hadamard-factor", "u.*a - c*u = u.*(a - c)", lambda n: qt.hadamard_factor(n, terms_of(n))
          if n.op is ar.ADD else None),
     Rule("cancel", "u.*v./u = v, x./x = 1, u.*u = u.^2 (elementwise powers that cancel or merge)",
          qt.cancel),
@@ -543,40 +534,8 @@ RULES: list[Rule] = [
     Rule("softmax", "exp(x - logsumexp(x)) = softmax(x), exp(X - logsumexp(X, d)) = softmax(X, d)",
          bt.softmax_of),
     Rule("sum-of-sums", "sum(sum(X, d)) = sum(X)", bt.sum_of_sums),
-    Rule("sum-of-fill", "sum(matrix(c, m, n)) = c*m*n for numeric sizes", bt.sum_of_fill),
+    Rule("sum-of-fill", "sum(matrix(c, m, n)) = c*m*n for numeric sizes, sum(vector(mean(u))) = sum(u)",
+         bt.sum_of_fill),
     Rule("frechet-identity", "Df(X)[I] = f'(X): expm → expm(X), logm → inv(X), "
          "sqrtm → inv(sqrtm(X))/2", _frechet_identity),
-]
-
-
-def size(n: Node) -> int:
-    """Parts of n as printed: every node counted at each of its occurrences."""
-    sizes: dict[Node, int] = {}
-    for m in n.walk():
-        sizes[m] = 1 + sum(sizes[a] for a in m.args)
-    return sizes[n]
-
-
-MAX_DISTRIBUTED = 4
-
-
-def _distribute(n: Node, simplify: Callable[[Node], Node]) -> Node | None:
-    """P*(A + B) = P*A + P*B and (A + B)*P = A*P + B*P, kept where the terms then
-    simplify to fewer parts: diag(s)*(I - 1*s') = diag(s) - s*s'. Not ``A*(B + C)``."""
-    if n.op is not ar.MATMUL:
-        return None
-    for i in (1, 0):
-        terms = _terms(n.args[i], MAX_DISTRIBUTED)
-        if n.args[i].op is not ar.ADD or len(terms) < 2:
-            continue
-        other = n.args[1 - i]
-        out = simplify(_sum([(c, ar.mul(other, t) if i == 1 else ar.mul(t, other)) for c, t in terms],
-                            n.shape))
-        if size(out) < size(n):
-            return out
-    return None
-
-
-SEARCHES: list[Search] = [
-    Search("distribute", "P(A + B) = PA + PB where it simplifies to fewer parts", _distribute),
 ]
