@@ -69,7 +69,8 @@ EXAMPLES: dict[str, list[str]] = {
     "group": ["A*x + y + B*x", "x'*A + y' + x'*B - x'"],
     "cancel": ["x.*y./x", "(x./y).*(-x./(x./y)./y)", "x./x", "2*x.*(y./(3*x))", "(-1)./x",
                "x'*x/(x'*x)", "x'*x/norm2(x)*x", "a*(x'*y)/(x'*y)", "2*(x/(2*a))", "x.*x",
-               "1./y./y", "x.^3./x", "a^(-2)/a*x"],
+               "1./y./y", "x.^3./x", "a^(-2)/a*x", "a^(-2)*x", "sign(x)./abs(x)", "adj(A)/det(A)",
+               "adj(A)'/det(A)^2"],
     "quotient": ["(1/a)*x", "(2/a)*A"],
     "hadamard-factor": ["x.*y - (x'*y)*x", "A.*B + A", "x.*y + y.*x - 2*x"],
     "divisions": ["x/a/a", "x/a^2/a", "A/a/(2*a)", "(-x)/a", "(3*A)/4", "x/(x'*x)/norm2(x)",
@@ -104,7 +105,8 @@ NEGATIVE: dict[str, list[str]] = {
     "trace-rotation": ["tr(A*B)", "tr(A*x*y')"],
     "canonical-factors": ["x.*y", "A*B"],
     "group": ["A*x + B*y + x", "A*x + B*x"],
-    "cancel": ["x.*y./(x + y)", "x.*y", "x./y", "2*(x/(3*a))", "x.^2.*y"],
+    "cancel": ["x.*y./(x + y)", "x.*y", "x./y", "2*(x/(3*a))", "x.^2.*y", "adj(A)/det(B)",
+               "sign(x)./abs(y)", "a^2*x"],
     "factor": ["A*x/a + B*y/(2*a)", "A*x + B*y"],
     "quotient": ["(a/b)*x", "a*x"],
     "hadamard-factor": ["x.*y + A*x", "x + y", "A.*B + X.*M"],
@@ -262,6 +264,9 @@ SQUARE = {"X": (3, 3), "A": (3, 3), "B": (3, 3), "S": (3, 3), "x": (3,), "m": (3
     ("det(A*X*B)", "X", None, "det(B)*det(A)*adj(X)'"),
     ("det(X^3)", "X", None, "3*det(X)^2*adj(X)'"),
     ("det(inv(X))", "X", None, "-det(inv(X))*inv(X)'"),
+    # Cookbook (50) and (52)-(53): a quotient by det(X) reads with the inverse
+    ("1/det(X)", "X", None, "-inv(X)'/det(X)"),
+    ("log(abs(det(X)))", "X", None, "inv(X)'"),
     # Cookbook (124) with k = -2: ∂tr(X^-2)/∂X = -2 (X^-3)'.
     ("tr(inv(X^2))", "X", None, "-2*inv(X)'^3"),
     # A symmetric gradient is its own symmetric part: no (G + G')/2 around it.

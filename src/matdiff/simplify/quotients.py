@@ -22,6 +22,8 @@ class _Monomial:
     def __init__(self, n: Node) -> None:
         self.power: dict[Node, int] = {}
         self.gross: dict[Node, int] = {}
+        #: Whether a scalar power with a negative exponent was read (s^(-2)*x = x/s^2).
+        self.inverts = False
         #: How many times each factor was read (twice or more merge into a power).
         self.seen: dict[Node, int] = {}
         self.coef = 1.0
@@ -47,6 +49,7 @@ class _Monomial:
         elif n.op is ar.FILL:
             self.read(a[0], p)
         elif n.op is ew.POWC and float(n.attr).is_integer() and n.attr != 0:
+            self.inverts |= n.attr < 0 and a[0].shape.is_scalar
             self.read(a[0], p * int(n.attr))
         elif n.op is ar.MATMUL and n.shape.is_scalar and a[0] == ar.transpose(a[1]) and a[1].shape.is_col:
             self.read(apply(la.NORM2, (a[1],)), 2 * p, False)  # u'*u = norm2(u)^2
@@ -58,6 +61,31 @@ class _Monomial:
     @property
     def cancels(self) -> bool:
         return any(abs(self.power[f]) < k for f, k in self.gross.items())
+
+    def rewrite(self) -> bool:
+        """sign(u)./abs(u) = 1./u, and adj(X)/det(X) = inv(X) (adj(X)'/det(X) = inv(X)'):
+        each pair becomes one factor (where the quotient is defined, it is equal);
+        whether any did."""
+        done = False
+        for f in list(self.power):
+            if f.op is ew.UNARY["sign"] and self.power.get(f) == 1 \
+                    and self.power.get(ew.unary("abs", f.args[0]), 0) < 0:
+                self._move(f, -1, ew.unary("abs", f.args[0]), f.args[0])
+                done = True
+            adj = f.args[0] if f.op is ar.TRANSPOSE else f
+            det = apply(la.DET, adj.args) if adj.op is la.ADJ else None
+            if det is not None and self.power.get(f) == 1 and self.power.get(det, 0) < 0:
+                inverse = la.inv(adj.args[0])
+                self._move(f, 1, det, ar.transpose(inverse) if f is not adj else inverse)
+                done = True
+        return done
+
+    def _move(self, f: Node, p: int, g: Node, into: Node) -> None:
+        """Take f^1 and g^(-1) out, put into^p in."""
+        self.power[f] -= 1
+        self.power[g] += 1
+        self.power[into] = self.power.get(into, 0) + p
+        self.gross[into] = self.gross.get(into, 0) + 1
 
     @property
     def merges(self) -> bool:
@@ -101,7 +129,8 @@ def _product(factors: list[tuple[Node, int]]) -> Node | None:
 
 def cancel(n: Node) -> Node | None:
     """u.*v./u = v, (p./q).*(p./(p./q)) = p, x./x = 1, 2*(r.*(c^2./(2*s))/c)/c = r./s,
-    2*(x/(2*s)) = x/s, u.*u = u.^2, 1./u./u = 1./u.^2, u.^3./u = u.^2:
+    2*(x/(2*s)) = x/s, u.*u = u.^2, 1./u./u = 1./u.^2, u.^3./u = u.^2, s^(-2)*x = x/s^2,
+    sign(u)./abs(u) = 1./u, adj(X)/det(X) = inv(X):
     a product of powers (elementwise, and of scalars) whose factors cancel (where they are
     defined: a factor divided by is never zero); a negative coefficient of an
     elementwise product comes out in front: (-1)./u = -(1./u). Not ``u.*v./w``."""
@@ -109,7 +138,7 @@ def cancel(n: Node) -> Node | None:
         return None
     m = _Monomial(n)
     sign = m.coef < 0 and n.op in (ar.HAD, ar.EDIV)
-    if not (m.cancels or m.folds or m.merges or sign):
+    if not (m.rewrite() or m.cancels or m.folds or m.merges or m.inverts or sign):
         return None
     out = m.build(n.shape)
     return None if out == n else out

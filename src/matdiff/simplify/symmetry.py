@@ -6,6 +6,7 @@ Termination: the rule removes a transpose node.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, cast
 
 from ..expr import CONST, VAR, Node
@@ -74,8 +75,10 @@ def _symmetric_terms(n: Node, depth: int) -> bool:
     return all(terms.get(_mirror(list(k), depth)) == c for k, c in terms.items())
 
 
+@lru_cache(maxsize=4096)
 def symmetric(n: Node, depth: int = 0) -> bool:
-    """Whether n equals n' for every value of its variables (a sufficient test)."""
+    """Whether n equals n' for every value of its variables (a sufficient test; remembered,
+    since every transpose the simplifier meets asks)."""
     if not n.shape.is_matrix or n.shape.rows != n.shape.cols or depth > 20:
         return False
     if n.op is VAR:
