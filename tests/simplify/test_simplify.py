@@ -258,16 +258,16 @@ SQUARE = {"X": (3, 3), "A": (3, 3), "B": (3, 3), "S": (3, 3), "x": (3,), "m": (3
 
 
 @pytest.mark.parametrize("expr, wrt, assume, want", [
-    # Matrix Cookbook (49), (51), (55) on square matrices, in the adjugate form that holds at
+    # Matrix Cookbook §2.1.1 (determinants) on square matrices, in the adjugate form that holds at
     # singular X too: det(X) inv(X)' = adj(X)'.
     ("det(X'*A*X)", "X", None, "2*det(A)*det(X)*adj(X)'"),
     ("det(A*X*B)", "X", None, "det(B)*det(A)*adj(X)'"),
     ("det(X^3)", "X", None, "3*det(X)^2*adj(X)'"),
     ("det(inv(X))", "X", None, "-det(inv(X))*inv(X)'"),
-    # Cookbook (50) and (52)-(53): a quotient by det(X) reads with the inverse
+    # Cookbook §2.1.1: a quotient by det(X) reads with the inverse
     ("1/det(X)", "X", None, "-inv(X)'/det(X)"),
     ("log(abs(det(X)))", "X", None, "inv(X)'"),
-    # Cookbook (124) with k = -2: ∂tr(X^-2)/∂X = -2 (X^-3)'.
+    # Cookbook §2.2 (traces of powers) with k = -2: ∂tr(X^-2)/∂X = -2 (X^-3)'.
     ("tr(inv(X^2))", "X", None, "-2*inv(X)'^3"),
     # A symmetric gradient is its own symmetric part: no (G + G')/2 around it.
     ("logdet(S) + (x - m)'*inv(S)*(x - m)", "S", {"S": "spd"}, "inv(S)*(eye - (x - m)*(x - m)'*inv(S))"),
