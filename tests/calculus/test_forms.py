@@ -125,10 +125,13 @@ def test_no_kron_form_for_matrix_functions() -> None:
 @pytest.mark.parametrize("expr, text", [
     ("x*x'*u", "x*u' + u'*x*eye"), ("A*x*x'*u", "A*x*u' + u'*x*A"), ("diag(x)*A*x", "diag(A*x) + diag(x)*A"),
     ("diag(x)*y", "diag(y)"), ("(x*x' - B)*u", "x*u' + u'*x*eye"),
+    ("kron(x, u)", "kron(eye(3), u)"), ("kron(u, A*x)", "kron(u, A)"), ("x'*A", "A'"),
+    ("exp(x')*A", "A'*diag(exp(x))"),
 ])
 def test_jacobians_through_products_have_a_matrix_form(expr: str, text: str) -> None:
-    """L*dx*r = r*L*dx for a scalar r, L*dx'*R = L*R'*dx, diag(dx)*v = diag(v)*dx, and
-    sums inside a chain distributed: a vector-by-vector Jacobian in matrix notation."""
+    """L*dx*r = r*L*dx for a scalar r, L*dx'*R = L*R'*dx, diag(dx)*v = diag(v)*dx,
+    kron(dx, v) = kron(I, v)*dx, a row output read as its transpose, and sums inside a
+    chain distributed: a vector-by-vector Jacobian in matrix notation."""
     from matdiff.check import check
     d = matdiff.derivative(expr, wrt="x", shapes={"A": (3, 3), "B": (3, 3), "x": (3,), "u": (3,), "y": (3,)})
     assert str(d) == text

@@ -26,7 +26,7 @@ SQ = {"A": (3, 3), "B": (3, 3), "X": (3, 3), "x": (3,), "y": (3,), "a": (), "M":
 # rule name -> expressions (over SQ) with a node the rule rewrites
 EXAMPLES: dict[str, list[str]] = {
     "transpose-inward": ["(A*B)'", "(x'*A + y')'", "(a*A)'", "(A.*B)'", "(-A)'", "(x./y)'", "(A/a)'",
-                         "(x'/a - a*x'*A')'", "(A.^2)'"],
+                         "(x'/a - a*x'*A')'", "(x'.^2)'", "exp(x')'"],
     "scalar-out": ["(a*A)*B", "A*(a*B)", "tr(a*A)", "(-A)*B", "sum(a*x)", "(a*x).*y", "diag(-x)"],
     "merge-scales": ["2*(3*A)", "a*(-A)", "(-a)*A", "-(2*A)", "(a*A)/a", "(2*a)*A", "a*(2*A)",
                      "(1/2)*A"],
@@ -97,7 +97,7 @@ NEGATIVE: dict[str, list[str]] = {
     "inverse-of-product": ["B*inv(X*A)", "inv(X*A)", "B*adj(X*A)", "adj(A)*adj(X*A)"],
     "chain": ["A*adj(B)", "adj(A)'*A", "A^2*B"],
     "inverse-power": ["inv(A)^2", "inv(A*A')"],
-    "transpose-inward": ["(A + B)'", "(x - y)'"],
+    "transpose-inward": ["(A + B)'", "(x - y)'", "exp(x)'", "(x.^2)'"],
     "reduce-expanded": ["sum(x.*A, 1)", "sum(A.*y', 2)"],
     "log-softmax": ["log(2*softmax(x))", "log(softmax(A, 1) + A)"],
     "canonical-sum": ["A - B", "-A - B", "x + y"],

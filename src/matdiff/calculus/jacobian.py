@@ -1,9 +1,11 @@
 """Matrix notation for a linear map ``dX ↦ L[dX]`` when the variable is a scalar or
-a vector: the matrix ``J`` with ``L[dx] = J*dx`` (layout S_out + S_in).
+a vector: the matrix ``J`` with ``L[dx] = J*dx`` (layout S_out + S_in; a row's
+entries are numbered as its transpose's).
 
 For a scalar variable ``J = L[1]``. For a vector variable ``dx`` is factored out
 on the right, op by op: ``M*T → M*J(T)``, ``v.*T → diag(v)*J(T)``,
-``(s*v with s = g'dx) → v*g'``, ``sum(T) → vector(1)'*J(T)``…; when some op is
+``(s*v with s = g'dx) → v*g'``, ``sum(T) → vector(1)'*J(T)``, ``kron(T, v) →
+kron(J(T), v)``…; when some op is
 in the way the map has no such form here and None is returned.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from ..dims import Shape
 from ..expr import HOLE, Node, const, dependents
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
+from ..simplify.symmetry import pushed
 
 
 def substitute(root: Node, old: Node, new: Node) -> Node:
@@ -26,8 +29,10 @@ def matrix_form(lin: Node, direction: Node) -> Node | None:
     """J with lin = J*direction, or None when no factoring rule applies."""
     if direction.shape.is_scalar:
         return substitute(lin, direction, const(1.0))
-    if not direction.shape.is_col or lin.shape.is_matrix or lin.shape.row:
+    if not direction.shape.is_col or lin.shape.is_matrix:
         return None
+    if lin.shape.row:  # a row's entries are the column's: J(L) = J(L')
+        lin = pushed(lin)
     return _factor(lin, direction, dependents(lin, direction))
 
 
@@ -115,6 +120,10 @@ def _factor(n: Node, h: Node, dep: set[Node]) -> Node | None:
         j = _factor(t, h, dep)
         weight = v if op is ar.HAD else ar.ediv(ar.fill(const(1.0), v.shape), v)
         return None if j is None else ar.mul(la.diag(weight), j)
+    if op is la.KRON and n.shape.is_col and sum(a in dep for a in args) == 1:
+        t, i = (args[0], 0) if args[0] in dep else (args[1], 1)
+        j = _factor(t, h, dep)  # kron(J*h, v) = kron(J, v)*h, kron(v, J*h) = kron(v, J)*h
+        return None if j is None else la.kron(j, args[1]) if i == 0 else la.kron(args[0], j)
     if op is ar.SUM:
         j = _factor(args[0], h, dep)
         return None if j is None else ar.mul(_ones_row(args[0].shape), j)

@@ -47,9 +47,13 @@ def _transpose_inward(n: Node) -> Node | None:
             return pushed
     if a.op in (ar.NEG, ar.SCALE, ar.DIV):
         return ar.rebuild(a, [ar.transpose(x) for x in a.args])
-    if a.op is ew.POWC:
-        return ew.powc(ar.transpose(a.args[0]), float(a.attr))
+    if (a.op is ew.POWC or a.op in _UNARY) and a.args[0].op is ar.TRANSPOSE:  # f(u')' = f(u)
+        return apply(a.op, (a.args[0].args[0],)) if a.op in _UNARY \
+            else ew.powc(a.args[0].args[0], float(a.attr))
     return None
+
+
+_UNARY = frozenset(ew.UNARY.values())
 
 
 def _transposes(n: Node) -> int:
@@ -474,7 +478,7 @@ def _structured_transpose(n: Node) -> Node | None:
 
 RULES: list[Rule] = [
     Rule("transpose-inward", "(AB)' = B'A', (A+B)' = A'+B', (sA)' = sA', (A⊙B)' = A'⊙B', "
-         "(A.^p)' = A'.^p",
+         "f(u')' = f(u), (u'.^p)' = u.^p",
          _transpose_inward),
     Rule("scalar-out", "(sA)B = s(AB), A(sB) = s(AB), tr(sA) = s tr A, (-A)B = -(AB), "
          "sum(sX, d) = s sum(X, d), expand(sv) = s expand(v) …",
