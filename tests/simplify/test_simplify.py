@@ -37,7 +37,7 @@ EXAMPLES: dict[str, list[str]] = {
     "norm2-squared": ["norm2(A*x)^2", "norm2(A)^2"],
     "chain": ["A*inv(A)*B", "inv(A)*A", "A'*inv(A)'*B", "A*A", "A^2*A*B", "(A*B)*(A*B)",
               "A*diag(x)*diag(y)*B", "A*matrix(0)*B", "A*diag(vector(0))*diag(y)*B", "B*A*adj(A)",
-              "adj(A)'*A'*B", "A^2*adj(A)", "inv(A)^2*A^3"],
+              "adj(A)'*A'*B", "A^2*adj(A)", "inv(A)^2*A^3", "A*diag(x)*y*y'", "x'*A*y*y'*diag(x)"],
     "transpose-power": ["(A^3)'"],
     "inverse-power": ["inv(A^2)", "inv(X^3)'"],
     "expand-to-collect": ["A*(B + X) + A*B", "(A + B)*x - B*x", "A*(2*eye + A) + A*A",

@@ -7,6 +7,7 @@ the same ``where`` bindings back.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Callable, Mapping
 
@@ -28,6 +29,17 @@ def _trivial(node: Node) -> bool:
     if node.op is TRANSPOSE or node.op.implicit:
         return _trivial(node.args[0])
     return False
+
+
+#: The tokens a reader reads: names, numbers, operators and transposes (parentheses,
+#: commas and spaces aside).
+TOKEN = re.compile(r"\.\*|\./|\.\^|[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*(?:[eE][-+]?\d+)?|[-+*/^'=]")
+
+
+def _saves(text: str, uses: int) -> bool:
+    """Whether naming text read ``uses`` times is shorter: each use costs one token
+    instead of text's, and ``T = text`` costs two more than text."""
+    return (uses - 1) * len(TOKEN.findall(text)) > uses + 2
 
 
 def _bare(node: Node, printed: dict[Node, tuple[str, int]],
@@ -64,8 +76,9 @@ def render(root: Node, pick: Callable[[Node], Syntax], share: bool = True,
 
 
 def shared(root: Node, names: Mapping[str, Node] | None = None) -> set[Node]:
-    """The subexpressions worth a name: used more than once, not trivial, and longer than
-    SHORT characters in the input language (a name saves reading them twice)."""
+    """The subexpressions worth a name: used more than once, not trivial, longer than
+    SHORT characters in the input language, and shorter named than spelled out each time
+    (a binding costs what it spells)."""
     return _render(root, lambda n: n.op.syntax, None, lambda k: f"T{k}", _where, names)[1]
 
 
@@ -93,7 +106,8 @@ def _render(root: Node, pick: Callable[[Node], Syntax], chosen: set[Node] | None
             continue
         if node in named if chosen is not None else (
                 node is not root and parents[node] > 1 and not _trivial(node)
-                and not node.op.implicit and len(text[0]) > SHORT):
+                and not node.op.implicit and len(text[0]) > SHORT
+                and _saves(text[0], parents[node])):
             k += 1
             while name(k) in taken or f"T{k}" in taken:
                 k += 1

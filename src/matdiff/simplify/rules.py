@@ -276,8 +276,8 @@ def _cancel(a: Node, b: Node) -> tuple[list[Node], list[Node], list[Node]] | Non
 
 def _chain(n: Node) -> Node | None:
     """A product chain, left-associated: X*inv(X) = I, X*adj(X) = det(X)*I (powers of
-    either too), I*A = A, X^j*X^k = X^(j+k), diag(a)*diag(b) = diag(a.*b), and a zero
-    factor makes the product zero."""
+    either too), I*A = A, X^j*X^k = X^(j+k), diag(a)*diag(b) = diag(a.*b), diag(a)*v =
+    a.*v, and a zero factor makes the product zero."""
     if n.op is not ar.MATMUL:
         return None
     out: list[Node] = []
@@ -293,6 +293,10 @@ def _chain(n: Node) -> Node | None:
             scales += cancelled[0]
             out += cancelled[1]
             todo += cancelled[2]
+        elif out and out[-1].op is la.DIAG and out[-1].shape.is_matrix and f.shape.is_col:
+            todo.append(ar.had(out.pop().args[0], f))  # diag(a)*v = a.*v
+        elif out and f.op is la.DIAG and f.shape.is_matrix and out[-1].shape.row:
+            todo.append(ar.transpose(ar.had(f.args[0], ar.transpose(out.pop()))))  # v'*diag(a)
         elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
                 and out[-1].shape.is_matrix:
             both = ar.had(out.pop().args[0], f.args[0])
