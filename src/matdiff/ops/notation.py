@@ -37,14 +37,16 @@ def product(token: str) -> Syntax:
     def syntax(node: Node, args: Printed) -> tuple[str, int]:
         left = paren(args[0], NEG)
         right_text, right_level = args[1]
-        scalar = node.op.name == "scale" or node.args[1].op.name == "div"
+        right = node.args[1]
+        reciprocal = right.op.name == "div" and right.args[0].op.name == "const"  # a*(1/s)
+        scalar = (node.op.name == "scale" or right.op.name == "div") and not reciprocal
         ok = right_level > PROD and not (right_level == MUL and token != "*") \
             or (token in ("*", ".*") and scalar and right_level >= PROD)
-        right = right_text if ok else f"({right_text})"
+        right_text = right_text if ok else f"({right_text})"
         level = MUL if token == "*" else PROD
         if left.startswith("-"):
             level = NEG
-        return f"{left}{token}{right}", level
+        return f"{left}{token}{right_text}", level
     return syntax
 
 
