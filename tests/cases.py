@@ -20,6 +20,7 @@ CASES: list[tuple[str, dict, dict]] = [
     ("sign(x).*y", V3, {"x": "away0"}),
     ("relu(x)", V3, {"x": "away0"}),
     ("sigmoid(X)", M, {}),
+    ("softplus(X)", M, {}),
     ("arcsin(x)", V3, {"x": "small"}),
     ("arccos(X)", M, {"X": "small"}),
     ("arctan(x)", V3, {}),

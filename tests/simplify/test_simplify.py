@@ -50,6 +50,9 @@ EXAMPLES: dict[str, list[str]] = {
     "sigmoid": ["exp(x)./(vector(1) + exp(x))", "exp(a)/(1 + exp(a))", "vector(1)./(exp(x) + vector(1))",
                 "1/(1 + exp(a))"],
     "sigmoid-product": ["exp(x).*sigmoid(-x)", "sigmoid(-x).*exp(x)", "exp(-a)*sigmoid(a)"],
+    "softplus": ["log(vector(1) + exp(x))", "log(exp(a) + 1)", "log1p(exp(A))"],
+    "sigmoid-complement": ["vector(1) - sigmoid(x)", "1 - sigmoid(a)", "sigmoid(x) + sigmoid(-x)",
+                           "(vector(1) - y).*sigmoid(x) - y.*sigmoid(-x)", "2*sigmoid(A) + 2*sigmoid(-A) - B"],
     "structured-transpose": ["X' where X symmetric", "inv(X)' where X spd", "M*X' where X spd",
                              "adj(X)' where X symmetric"],
     "kron-mixed-product": ["kron(A, B)*kron(X, M)", "kron(A', eye(3))*kron(eye(3), B)"],
@@ -90,6 +93,9 @@ DOMAINS = {"X": "spd", "y": "positive", "A": "nonsingular"}
 NEGATIVE: dict[str, list[str]] = {
     "sigmoid": ["exp(x)./(2*vector(1) + exp(x))", "exp(x)./(vector(1) + exp(y))", "x./(vector(1) + exp(x))"],
     "sigmoid-product": ["exp(x).*sigmoid(x)", "exp(x).*sigmoid(-y)"],
+    "softplus": ["log(2*vector(1) + exp(x))", "log(vector(1) + exp(x) + y)", "log1p(x)"],
+    "sigmoid-complement": ["2 - sigmoid(a)", "sigmoid(x) + sigmoid(y)", "x.*sigmoid(y) + sigmoid(-y)",
+                           "sigmoid(x) - sigmoid(-x)"],
     "expand-outward": ["expand(x) + expand(y')"],
     "sum-of-fill": ["sum(vector(1))", "sum(vector(mean(x)))"],
     "negated-difference": ["-(A + B)", "-2*(A + B - X)"],
@@ -254,7 +260,7 @@ def test_numbers_meet_and_multiply(expr: str, wrt: str, want: str) -> None:
     assert str(matdiff.derivative(expr, wrt=wrt)) == want
 
 
-SQUARE = {"X": (3, 3), "A": (3, 3), "B": (3, 3), "S": (3, 3), "x": (3,), "m": (3,)}
+SQUARE = {"X": (3, 3), "A": (3, 3), "B": (3, 3), "S": (3, 3), "x": (3,), "m": (3,), "w": (3,), "y": (3,)}
 
 
 @pytest.mark.parametrize("expr, wrt, assume, want", [
@@ -274,6 +280,9 @@ SQUARE = {"X": (3, 3), "A": (3, 3), "B": (3, 3), "S": (3, 3), "x": (3,), "m": (3
     ("tr(inv(S)*A)", "S", {"S": "spd"}, "-0.5*inv(S)*(A + A')*inv(S)"),
     # terms sharing a last factor group under a symbolic scalar
     ("x'*x/(x'*A*x)", "x", None, "2*x/(x'*A*x) - x'*x/(x'*A*x)^2*(A + A')*x"),
+    # the cross-entropy of a logistic model: σ(u) + σ(-u) = 1 leaves the textbook gradient
+    ("-y'*log(sigmoid(X*w)) - (vector(1) - y)'*log(vector(1) - sigmoid(X*w))", "w", None,
+     "X'*(sigmoid(X*w) - y)"),
 ])
 def test_square_and_symmetric_forms(expr: str, wrt: str, assume: dict | None, want: str) -> None:
     names = {k: v for k, v in SQUARE.items() if k in expr}

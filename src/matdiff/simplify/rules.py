@@ -419,6 +419,57 @@ def _sigmoid(n: Node) -> Node | None:
     return None
 
 
+def _softplus(n: Node) -> Node | None:
+    """log(1 + exp(u)) = log1p(exp(u)) = softplus(u), whose lowering (logaddexp) does not
+    overflow where exp(u) does. Not ``log(2 + exp(u))``."""
+    if n.op is ew.UNARY["log1p"] and n.args[0].op is ew.UNARY["exp"]:
+        return ew.unary("softplus", n.args[0].args[0])
+    if n.op is not ew.UNARY["log"] or n.args[0].op is not ar.ADD:
+        return None
+    a, b = n.args[0].args
+    e = b if _is_one(a) else a if _is_one(b) else None
+    if e is not None and e.op is ew.UNARY["exp"] and e.shape == n.shape:
+        return ew.unary("softplus", e.args[0])
+    return None
+
+
+def _weighted_sigmoid(t: Node) -> tuple[Node | None, Node] | None:
+    """(w, σ(u)) for a term w.*σ(u) (w None for σ(u) alone)."""
+    if t.op is ew.UNARY["sigmoid"]:
+        return None, t
+    if t.op is ar.HAD:
+        for w, f in (t.args, t.args[::-1]):
+            if f.op is ew.UNARY["sigmoid"] and f.shape == t.shape:
+                return w, f
+    return None
+
+
+def _sigmoid_complement(n: Node) -> Node | None:
+    """1 - σ(u) = σ(-u), and c·w.*σ(u) + c·w.*σ(-u) = c·w among the terms of a sum,
+    elementwise products expanded (σ(u) + σ(-u) = 1). Not ``2 - σ(u)``, not
+    ``σ(u) + σ(v)``, not ``x.*σ(u) + σ(-u)``.
+    Measure: a sigmoid and a term leave."""
+    if n.op is not ar.ADD:
+        return None
+    terms = sy.expand(n, elementwise=True)  # (1 - y).*σ(u) - y.*σ(-u) = σ(u) - y
+    seen: dict[tuple[Node | None, Node, float], int] = {}
+    for i, (c, t) in enumerate(terms):
+        parts = _weighted_sigmoid(t)
+        if parts is None:
+            continue
+        w, f = parts
+        other = ew.unary("sigmoid", cast(Node, ar.neg(f.args[0])))
+        j = seen.get((w, other, c))
+        if j is not None:
+            rest = [term for k, term in enumerate(terms) if k not in (i, j)]
+            return sum_of(rest + [(c, ar.fill(const(1.0), n.shape) if w is None else w)], n.shape)
+        seen[(w, f, c)] = i
+        if w is None and c == -1.0 and len(terms) == 2 and _is_one(terms[1 - i][1]) \
+                and terms[1 - i][0] == 1.0 and f.shape == n.shape:
+            return other
+    return None
+
+
 def _negatives(u: Node, v: Node) -> bool:
     return (u.op is ar.NEG and u.args[0] == v) or (v.op is ar.NEG and v.args[0] == u)
 
@@ -491,6 +542,7 @@ RULES: list[Rule] = [
          "(c t)X = c(tX), s(cX) = c(sX), c1/c2 folded",
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
+    Rule("sigmoid-complement", "1 - σ(u) = σ(-u), σ(u) + σ(-u) = 1", _sigmoid_complement),
     Rule("canonical-sum", "A + B = B + A (structural order, positive terms first)", _canonical_sum),
     Rule("negated-difference", "-(A - B) = B - A, -c*(A - B) = c*(B - A)", od.negated_difference),
     Rule("negated-factor", "X*(-A - B) = -(X*(A + B))", od.negated_factor),
@@ -528,6 +580,7 @@ RULES: list[Rule] = [
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
     Rule("sigmoid", "exp(u)./(1 + exp(u)) = σ(u), 1./(1 + exp(u)) = σ(-u)", _sigmoid),
     Rule("sigmoid-product", "exp(u).*σ(-u) = σ(u)", _sigmoid_product),
+    Rule("softplus", "log(1 + exp(u)) = softplus(u)", _softplus),
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
          _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),

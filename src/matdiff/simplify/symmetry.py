@@ -32,23 +32,28 @@ def pushed(x: Node) -> Node:
 MAX_EXPANSION = 32
 
 
-def expand(n: Node, transposes: bool = False) -> list[tuple[float, Node]]:
+def expand(n: Node, transposes: bool = False, elementwise: bool = False) -> list[tuple[float, Node]]:
     """A term as a sum of products: A(B+C) = AB + AC, (A+B)C = AC + BC (one term where
-    that would exceed ``MAX_EXPANSION``); with ``transposes``, (A+B)' = A' + B' too."""
-    if n.op is ar.MATMUL:
-        left, right = expand(n.args[0], transposes), expand(n.args[1], transposes)
+    that would exceed ``MAX_EXPANSION``); with ``transposes``, (A+B)' = A' + B' too, and
+    with ``elementwise`` (a+b).*c = a.*c + b.*c."""
+    def again(m: Node) -> list[tuple[float, Node]]:
+        return expand(m, transposes, elementwise)
+
+    if n.op is ar.MATMUL or elementwise and n.op is ar.HAD:
+        left, right = again(n.args[0]), again(n.args[1])
         if len(left) * len(right) > MAX_EXPANSION:
             return [(1.0, n)]
-        return [(a * b, ar.mul(x, y)) for a, x in left for b, y in right]
+        times = ar.mul if n.op is ar.MATMUL else ar.had
+        return [(a * b, times(x, y)) for a, x in left for b, y in right]
     if n.op is ar.ADD:
-        return expand(n.args[0], transposes) + expand(n.args[1], transposes)
+        return again(n.args[0]) + again(n.args[1])
     if n.op is ar.NEG:
-        return [(-c, t) for c, t in expand(n.args[0], transposes)]
+        return [(-c, t) for c, t in again(n.args[0])]
     if n.op is ar.SCALE and n.args[0].op is CONST:
         k = float(n.args[0].attr)
-        return [(k * c, t) for c, t in expand(n.args[1], transposes)]
+        return [(k * c, t) for c, t in again(n.args[1])]
     if transposes and n.op is ar.TRANSPOSE and n.args[0].op in (ar.ADD, ar.NEG, ar.SCALE):
-        return [(c, pushed(t)) for c, t in expand(n.args[0], transposes)]
+        return [(c, pushed(t)) for c, t in again(n.args[0])]
     return [(1.0, n)]
 
 

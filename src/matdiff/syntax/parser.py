@@ -124,7 +124,6 @@ HOW_TO = {
     "norm": "norms are written norm2(x) (Euclidean; Frobenius for a matrix) and norm1(x)",
     "frobenius": "the Frobenius norm is written norm2(X)",
     "logistic": "the logistic function is written sigmoid(x)",
-    "softplus": "softplus is written log(1 + exp(x)) (logsumexp for a sum of exponentials)",
     "determinant": "the determinant is written det(X)",
     "adjugate": "the adjugate is written adj(X)",
     "asin": "the inverse sine is written arcsin(x)",
