@@ -9,9 +9,8 @@ another, and the engine also caps the number of rewrites.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, cast
+from typing import Callable
 
-from ..dims import Shape
 from ..expr import CONST, VAR, Node, apply, const, const_value
 from ..ops import arithmetic as ar
 from ..ops import batch as bt_ops
@@ -21,9 +20,11 @@ from ..intexpr import IntExpr
 from ..ops import matfun as mf
 from ..ops import series as se
 from . import batch as bt
+from . import logistic as lg
 from . import order as od
 from . import quotients as qt
 from . import symmetry as sy
+from .terms import is_one, sum_of, terms_of
 
 
 @dataclass(frozen=True)
@@ -104,28 +105,6 @@ def _merge_scales(n: Node) -> Node | None:
     if n.op is ar.DIV and n.args[0].op is ar.SCALE and n.args[0].args[0] == n.args[1]:
         return n.args[0].args[1]
     return None
-
-
-MAX_TERMS = 200
-
-
-def terms_of(n: Node, limit: int = MAX_TERMS) -> list[tuple[float, Node]]:
-    """A sum as (coefficient, term) pairs; a single term beyond ``limit`` terms."""
-    out: list[tuple[float, Node]] = []
-    stack = [(1.0, n)]
-    while stack:
-        c, t = stack.pop()
-        if len(out) + len(stack) > limit:
-            return [(1.0, n)]
-        if t.op is ar.ADD:
-            stack.extend((c, a) for a in reversed(t.args))
-        elif t.op is ar.NEG:
-            stack.append((-c, t.args[0]))
-        elif t.op is ar.SCALE and t.args[0].op is CONST:
-            stack.append((c * float(t.args[0].attr), t.args[1]))
-        else:
-            out.append((c, t))
-    return out
 
 
 def _collect(n: Node) -> Node | None:
@@ -217,11 +196,6 @@ def _group(n: Node) -> Node | None:
 
 
 _product = ar.chain_product
-
-
-def sum_of(terms: list[tuple[float, Node]], shape: Shape | None = None) -> Node:
-    """Σ c·t: zero of ``shape`` for no terms (else the terms' shape)."""
-    return ar.add_all((ar.scale(const(c), t) for c, t in terms), shape or terms[0][1].shape)
 
 
 def _norm2_squared(n: Node) -> Node | None:
@@ -372,16 +346,11 @@ def _diag_vector(n: Node) -> Node | None:
     return None
 
 
-def _is_one(n: Node) -> bool:
-    """The number 1, or a vector or matrix of ones."""
-    return const_value(n) == 1.0 or (n.op is ar.FILL and const_value(n.args[0]) == 1.0)
-
-
 def _reciprocal(n: Node) -> Node | None:
     """a.*(1./b) = a./b."""
     if n.op is ar.HAD:
         for a, b in (n.args, reversed(n.args)):
-            if b.op is ar.EDIV and b.args[0].op is ar.FILL and _is_one(b.args[0]):
+            if b.op is ar.EDIV and b.args[0].op is ar.FILL and is_one(b.args[0]):
                 return ar.ediv(a, b.args[1])
     return None
 
@@ -402,89 +371,6 @@ def _log_det(n: Node) -> Node | None:
     return None
 
 
-def _sigmoid(n: Node) -> Node | None:
-    """exp(u)./(1 + exp(u)) = σ(u) and 1./(1 + exp(u)) = σ(-u): the logistic function,
-    whose lowering (expit) neither overflows nor loses digits where exp(u) is huge.
-    Not ``exp(u)./(2 + exp(u))`` nor ``exp(u)./(1 + exp(v))``."""
-    if n.op not in (ar.EDIV, ar.DIV) or n.args[1].op is not ar.ADD:
-        return None
-    top, (a, b) = n.args[0], n.args[1].args
-    e = b if _is_one(a) else a if _is_one(b) else None
-    if e is None or e.op is not ew.UNARY["exp"] or e.shape != n.shape:
-        return None
-    if top == e:
-        return ew.unary("sigmoid", e.args[0])
-    if _is_one(top):
-        return ew.unary("sigmoid", cast(Node, ar.neg(e.args[0])))
-    return None
-
-
-def _softplus(n: Node) -> Node | None:
-    """log(1 + exp(u)) = log1p(exp(u)) = softplus(u), whose lowering (logaddexp) does not
-    overflow where exp(u) does. Not ``log(2 + exp(u))``."""
-    if n.op is ew.UNARY["log1p"] and n.args[0].op is ew.UNARY["exp"]:
-        return ew.unary("softplus", n.args[0].args[0])
-    if n.op is not ew.UNARY["log"] or n.args[0].op is not ar.ADD:
-        return None
-    a, b = n.args[0].args
-    e = b if _is_one(a) else a if _is_one(b) else None
-    if e is not None and e.op is ew.UNARY["exp"] and e.shape == n.shape:
-        return ew.unary("softplus", e.args[0])
-    return None
-
-
-def _weighted_sigmoid(t: Node) -> tuple[Node | None, Node] | None:
-    """(w, σ(u)) for a term w.*σ(u) (w None for σ(u) alone)."""
-    if t.op is ew.UNARY["sigmoid"]:
-        return None, t
-    if t.op is ar.HAD:
-        for w, f in (t.args, t.args[::-1]):
-            if f.op is ew.UNARY["sigmoid"] and f.shape == t.shape:
-                return w, f
-    return None
-
-
-def _sigmoid_complement(n: Node) -> Node | None:
-    """1 - σ(u) = σ(-u), and c·w.*σ(u) + c·w.*σ(-u) = c·w among the terms of a sum,
-    elementwise products expanded (σ(u) + σ(-u) = 1). Not ``2 - σ(u)``, not
-    ``σ(u) + σ(v)``, not ``x.*σ(u) + σ(-u)``.
-    Measure: a sigmoid and a term leave."""
-    if n.op is not ar.ADD:
-        return None
-    terms = sy.expand(n, elementwise=True)  # (1 - y).*σ(u) - y.*σ(-u) = σ(u) - y
-    seen: dict[tuple[Node | None, Node, float], int] = {}
-    for i, (c, t) in enumerate(terms):
-        parts = _weighted_sigmoid(t)
-        if parts is None:
-            continue
-        w, f = parts
-        other = ew.unary("sigmoid", cast(Node, ar.neg(f.args[0])))
-        j = seen.get((w, other, c))
-        if j is not None:
-            rest = [term for k, term in enumerate(terms) if k not in (i, j)]
-            return sum_of(rest + [(c, ar.fill(const(1.0), n.shape) if w is None else w)], n.shape)
-        seen[(w, f, c)] = i
-        if w is None and c == -1.0 and len(terms) == 2 and _is_one(terms[1 - i][1]) \
-                and terms[1 - i][0] == 1.0 and f.shape == n.shape:
-            return other
-    return None
-
-
-def _negatives(u: Node, v: Node) -> bool:
-    return (u.op is ar.NEG and u.args[0] == v) or (v.op is ar.NEG and v.args[0] == u)
-
-
-def _sigmoid_product(n: Node) -> Node | None:
-    """exp(u).*σ(-u) = σ(u) (both are exp(u)/(1 + exp(u))). Not exp(u).*σ(u)."""
-    if n.op is not ar.HAD and not (n.op in (ar.SCALE, ar.MATMUL) and n.shape.is_scalar):
-        return None
-    for e, s in (n.args, n.args[::-1]):
-        if e.op is ew.UNARY["exp"] and s.op is ew.UNARY["sigmoid"] and _negatives(e.args[0], s.args[0]):
-            return ew.unary("sigmoid", e.args[0])
-    return None
-
-
-#: Df(X)[I] = f'(X), since I commutes with X.
 _DERIVATIVE_AT_IDENTITY = {
     "expm": lambda x: mf.matfun("expm", x),
     "logm": la.inv,
@@ -542,7 +428,7 @@ RULES: list[Rule] = [
          "(c t)X = c(tX), s(cX) = c(sX), c1/c2 folded",
          _merge_scales),
     Rule("collect", "aT + bT = (a+b)T", _collect),
-    Rule("sigmoid-complement", "1 - σ(u) = σ(-u), σ(u) + σ(-u) = 1", _sigmoid_complement),
+    Rule("sigmoid-complement", "1 - σ(u) = σ(-u), σ(u) + σ(-u) = 1", lg.sigmoid_complement),
     Rule("canonical-sum", "A + B = B + A (structural order, positive terms first)", _canonical_sum),
     Rule("negated-difference", "-(A - B) = B - A, -c*(A - B) = c*(B - A)", od.negated_difference),
     Rule("negated-factor", "X*(-A - B) = -(X*(A + B))", od.negated_factor),
@@ -578,9 +464,9 @@ RULES: list[Rule] = [
     Rule("diag-vector", "diag(a)*x = a.*x, x'*diag(a) = (a.*x)'", _diag_vector),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
-    Rule("sigmoid", "exp(u)./(1 + exp(u)) = σ(u), 1./(1 + exp(u)) = σ(-u)", _sigmoid),
-    Rule("sigmoid-product", "exp(u).*σ(-u) = σ(u)", _sigmoid_product),
-    Rule("softplus", "log(1 + exp(u)) = softplus(u)", _softplus),
+    Rule("sigmoid", "exp(u)./(1 + exp(u)) = σ(u), 1./(1 + exp(u)) = σ(-u)", lg.sigmoid),
+    Rule("sigmoid-product", "exp(u).*σ(-u) = σ(u)", lg.sigmoid_product),
+    Rule("softplus", "log(1 + exp(u)) = softplus(u)", lg.softplus),
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
          _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),

@@ -14,7 +14,8 @@ from ..expr import Node
 from ..ops import arithmetic as ar
 from ..ops import linalg as la
 from . import symmetry as sy
-from .rules import MAX_EXPANSION, sum_of, terms_of
+from .symmetry import MAX_EXPANSION
+from .terms import sum_of, terms_of
 
 
 @dataclass(frozen=True)
