@@ -20,6 +20,7 @@ from ..intexpr import IntExpr
 from ..ops import matfun as mf
 from ..ops import series as se
 from . import batch as bt
+from . import facts as fa
 from . import logistic as lg
 from . import order as od
 from . import quotients as qt
@@ -467,6 +468,7 @@ RULES: list[Rule] = [
     Rule("sigmoid", "exp(u)./(1 + exp(u)) = σ(u), 1./(1 + exp(u)) = σ(-u)", lg.sigmoid),
     Rule("sigmoid-product", "exp(u).*σ(-u) = σ(u)", lg.sigmoid_product),
     Rule("softplus", "log(1 + exp(u)) = softplus(u)", lg.softplus),
+    Rule("signs", "abs(u) = u, relu(u) = u for u ≥ 0; sign(u) = 1 for u > 0", fa.signs),
     Rule("structured-transpose", "X' = X, inv(X)' = inv(X), adj(X)' = adj(X) for symmetric X",
          _structured_transpose),
     Rule("kron-mixed-product", "(A⊗B)(C⊗D) = (AC)⊗(BD)", _kron_mixed_product),
