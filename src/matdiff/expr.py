@@ -192,6 +192,9 @@ class Op:
     #: It acts entry by entry (a derivation reads a run of such ops as one elementwise
     #: function, named only where the run ends).
     pointwise: bool = field(default=False)
+    #: The sign of every entry of its value at every input: 1 positive, 0 nonnegative,
+    #: None not known (``simplify.facts`` reads it: abs(exp(x)) = exp(x)).
+    sign: int | None = field(default=None)
     #: The Frobenius rearrangement that moves it off a direction in G:op(…): one identity
     #: for every argument, or one per argument (``A:B*C = A*C':B``, ``A:B*C = B'*A:C``).
     frobenius: tuple[str, ...] = field(default=())

@@ -169,3 +169,14 @@ def test_every_call_is_declared_once_by_name_and_count() -> None:
     seen = [(surface.name, len(form)) for _, surface, form in FORMS]
     assert len(seen) == len(set(seen))
     assert set(ARITY) == {name for name, _ in seen}
+
+
+@pytest.mark.parametrize("op, surface, form", [f for f in FORMS if f[0].sign is not None],
+                         ids=[i for f, i in zip(FORMS, FORM_IDS) if f[0].sign is not None])
+def test_a_declared_sign_holds(op: Op, surface: Surface, form: str) -> None:
+    """Op.sign (1: positive, 0: nonnegative) holds on random inputs from the op's domain."""
+    expr, shapes = _spelled(surface, form)
+    for seed in range(3):
+        values = _values(op, shapes, seed)
+        got = np.asarray(matdiff.evaluate(expr, values))
+        assert (got > 0).all() if op.sign == 1 else (got >= 0).all(), (expr, got)

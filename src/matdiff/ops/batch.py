@@ -269,7 +269,7 @@ SOFTMAX_DIM = Op("softmax_dim", _matrix_first, _jvp_softmax, None,
                  "softmax(X, 1): softmax of each column; softmax(X, 2): of each row",
                  latex=_with_dim_tex("softmax"), domain=ALONG,
                  source=src.along("{softmax_along}"),
-                 surface=_along("softmax", lambda c: softmax(c.values[0], c.dims[0])))
+                 surface=_along("softmax", lambda c: softmax(c.values[0], c.dims[0])), sign=1)
 LSE_DIM = Op("logsumexp_dim", _reduced_shape, _jvp_lse, None,
              lambda n, v, c: special.logsumexp(v[0], axis=_axis(n.attr)), _with_dim("logsumexp"),
              "logsumexp(X, 1): log Σ exp of each column; logsumexp(X, 2): of each row",

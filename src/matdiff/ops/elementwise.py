@@ -36,6 +36,8 @@ class Elementwise:
     sample: str = "real"
     #: Its source in NumPy, JAX and PyTorch; None: ``{xp}.name(u)``.
     source: str | None = None
+    #: The sign of f(u) for every u (``Op.sign``).
+    sign: int | None = None
 
 
 def _unary_shape(shapes: Sequence[Shape], attr: object, u: Unifier) -> Shape:
@@ -52,7 +54,7 @@ def _make(row: Elementwise) -> Op:
     return Op(row.name, _unary_shape, jvp, None, lower, call(row.name), row.doc,
               latex=LATEX.get(row.name, tex_call(rf"\operatorname{{{row.name}}}")),
               domain=row.domain, source=row.source or src.elementwise(row.name),
-              surface=Surface(row.name, ("v",)), sample=row.sample, pointwise=True)
+              surface=Surface(row.name, ("v",)), sample=row.sample, pointwise=True, sign=row.sign)
 
 
 LATEX = {"sin": tex_call(r"\sin"), "cos": tex_call(r"\cos"), "tan": tex_call(r"\tan"),
@@ -81,28 +83,28 @@ TABLE: list[Elementwise] = [
     Elementwise("arctan", np.arctan,
                 lambda u, f, du: ediv(du, add(ones(u.shape), powc(u, 2.0))),
                 "d arctan u = du ./ (1 + u.^2)"),
-    Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du"),
+    Elementwise("exp", np.exp, lambda u, f, du: had(f, du), "d exp u = exp u .* du", sign=1),
     Elementwise("log", np.log, lambda u, f, du: ediv(du, u), "d log u = du ./ u", "u > 0", "positive"),
     Elementwise("log1p", np.log1p, lambda u, f, du: ediv(du, add(ones(u.shape), u)),
                 "log1p(u) = log(1 + u); d log1p u = du ./ (1 + u)", "u > -1", "positive"),
     Elementwise("sqrt", np.sqrt, lambda u, f, du: ediv(du, scale(const(2.0), f)),
-                "d sqrt u = du ./ (2 sqrt u)", "u ≥ 0 (u > 0 for the derivative)", "positive"),
+                "d sqrt u = du ./ (2 sqrt u)", "u ≥ 0 (u > 0 for the derivative)", "positive", sign=0),
     Elementwise("tanh", np.tanh, lambda u, f, du: had(sub(ones(u.shape), powc(f, 2.0)), du),
                 "d tanh u = (1 - tanh(u).^2) .* du"),
     Elementwise("abs", np.abs, lambda u, f, du: had(sign(u), du), "d |u| = sign u .* du",
-                "all real u (u ≠ 0 for the derivative)", "away0"),
+                "all real u (u ≠ 0 for the derivative)", "away0", sign=0),
     Elementwise("sign", np.sign, lambda u, f, du: zero(u.shape), "d sign u = 0 (almost everywhere)", sample="away0"),
     Elementwise("relu", lambda x: np.maximum(x, 0.0), lambda u, f, du: had(relu(sign(u)), du),
                 "d relu u = [u > 0] .* du, the step written relu(sign(u))",
-                "all real u (u ≠ 0 for the derivative)", "away0", "{relu}({0})"),
+                "all real u (u ≠ 0 for the derivative)", "away0", "{relu}({0})", sign=0),
     Elementwise("softplus", lambda x: np.logaddexp(0.0, x),
                 lambda u, f, du: had(unary("sigmoid", u), du),
                 "softplus(u) = log(1 + exp(u)), computed without overflow; d softplus u = σ(u) .* du",
-                source="{softplus}({0})"),
+                source="{softplus}({0})", sign=1),
     Elementwise("sigmoid", special.expit,
                 lambda u, f, du: had(had(f, unary("sigmoid", neg(u))), du),
                 "d σ(u) = σ(u).*σ(-u) .* du (= σ(u)(1 - σ(u)), without its cancellation)",
-                source="{sigmoid}({0})"),
+                source="{sigmoid}({0})", sign=1),
 ]
 UNARY: dict[str, Op] = {row.name: _make(row) for row in TABLE}
 

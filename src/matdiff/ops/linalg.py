@@ -377,20 +377,21 @@ NORM2 = Op("norm2", _scalar_of_any("norm2"), _jvp_norm2, None, _lower_norm2, cal
            latex=lambda n, a: tex_wrap(r"\left\lVert ", r"\right\rVert_{" +
                                        ("F" if n.args[0].shape.is_matrix else "2") + "}")(n, a),
            domain="all real u (u ≠ 0 for the derivative)",
-           source="{norm2}({0})", surface=Surface("norm2", ("v",), shown="norm2(u)"))
+           source="{norm2}({0})", surface=Surface("norm2", ("v",), shown="norm2(u)"), sign=0)
 NORM1 = Op("norm1", _scalar_of_any("norm1"), _jvp_norm1, None,
            lambda n, v, c: np.sum(np.abs(v[0]), axis=logical_axes(n.args[0].shape.rank)),
            call("norm1"), "sum of absolute values",
            latex=tex_wrap(r"\left\lVert ", r"\right\rVert_{1}"),
            domain="all real u (no zero entry for the derivative)",
-           source="{xp}.sum({xp}.abs({0}))", surface=Surface("norm1", ("v",), shown="norm1(u)"), sample="away0")
+           source="{xp}.sum({xp}.abs({0}))", surface=Surface("norm1", ("v",), shown="norm1(u)"), sample="away0",
+           sign=0)
 LSE = Op("logsumexp", _scalar_of_any("logsumexp"), _jvp_lse, None,
          lambda n, v, c: special.logsumexp(v[0], axis=logical_axes(n.args[0].shape.rank)),
          call("logsumexp"), "log Σ exp(u)",
          source="{logsumexp}({0})", surface=Surface("logsumexp", ("v",), shown="logsumexp(u)"))
 SOFTMAX = Op("softmax", _softmax_shape, _jvp_softmax, None, _lower_softmax, call("softmax"),
              "exp(x)/Σexp(x)",
-             source="{softmax}({0})", surface=Surface("softmax", ("v",), shown="softmax(x)"))
+             source="{softmax}({0})", surface=Surface("softmax", ("v",), shown="softmax(x)"), sign=1)
 
 
 def trace(x: Node) -> Node:

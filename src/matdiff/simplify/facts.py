@@ -1,7 +1,7 @@
-"""Signs read from the structure of an expression: exp(u), σ(u), softplus(u) and
-softmax(u) are positive, so is det(S) for a variable declared spd; abs, relu, norms,
-square roots, even powers and u'*u are nonnegative; sums, products and quotients keep
-the sign of their parts. The rules use them: abs(u) = u and relu(u) = u for a
+"""Signs read from the structure of an expression: each op's declared sign (``Op.sign``:
+exp, σ, softplus, softmax positive; abs, relu, sqrt, norms nonnegative), det(S) positive
+for a variable declared spd, even powers and u'*u nonnegative; sums, products and
+quotients keep the sign of their parts. The rules use them: abs(u) = u and relu(u) = u for a
 nonnegative u, sign(u) = 1 for a positive u.
 
 Termination: each rewrite removes an abs, relu or sign node.
@@ -17,9 +17,6 @@ from ..ops import batch as bt
 from ..ops import elementwise as ew
 from ..ops import linalg as la
 
-_POSITIVE = frozenset({ew.UNARY["exp"], ew.UNARY["sigmoid"], ew.UNARY["softplus"], la.SOFTMAX,
-                       bt.SOFTMAX_DIM})
-_NONNEGATIVE = frozenset({ew.UNARY["abs"], ew.UNARY["relu"], ew.UNARY["sqrt"], la.NORM1, la.NORM2})
 _KEEPING = frozenset({ar.ADD, ar.HAD, ar.SCALE, ar.DIV, ar.EDIV, ar.FILL, ar.SUM, bt.SUM_DIM})
 
 
@@ -36,10 +33,10 @@ def sign_of(n: Node, depth: int = 0) -> int:
     c = const_value(n) if n.op is CONST else None
     if c is not None:
         return 1 if c > 0 else 0 if c == 0 else -1
-    if n.op in _POSITIVE or (n.op is la.DET and _spd(n.args[0])):
+    if n.op.sign is not None:
+        return n.op.sign
+    if n.op is la.DET and _spd(n.args[0]):
         return 1
-    if n.op in _NONNEGATIVE:
-        return 0
     if n.op is ew.POWC and float(n.attr) % 2 == 0:
         return 0
     if n.op is ew.POWC:
