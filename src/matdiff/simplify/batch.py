@@ -7,6 +7,8 @@ expression or removes an op.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from ..dims import Dim, Shape
 from ..expr import Node, apply, const
 from ..ops import arithmetic as ar
@@ -82,9 +84,10 @@ def _negated_expansion(m: Node) -> Node | None:
     return None
 
 
-def _count(shape: Shape) -> tuple[Dim, ...]:
-    """The entries of a shape, as its sorted dimensions (a 3x4 matrix and a 4x3 one agree)."""
-    return tuple(sorted(shape.dims, key=str))
+def _count(shape: Shape) -> Counter[Dim]:
+    """The entries of a shape, as the multiset of its dimensions (a 3x4 matrix and a 4x3
+    one agree)."""
+    return Counter(shape.dims)
 
 
 def sum_of_fill(n: Node) -> Node | None:

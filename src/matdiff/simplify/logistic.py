@@ -15,15 +15,23 @@ from . import symmetry as sy
 from .terms import is_one, sum_of
 
 
+def _one_plus_exp(s: Node, n: Node) -> Node | None:
+    """exp(u) where s is 1 + exp(u) (or exp(u) + 1) of n's shape."""
+    if s.op is not ar.ADD:
+        return None
+    a, b = s.args
+    e = b if is_one(a) else a if is_one(b) else None
+    return e if e is not None and e.op is ew.UNARY["exp"] and e.shape == n.shape else None
+
+
 def sigmoid(n: Node) -> Node | None:
     """exp(u)./(1 + exp(u)) = σ(u) and 1./(1 + exp(u)) = σ(-u): the logistic function,
     whose lowering (expit) neither overflows nor loses digits where exp(u) is huge.
     Not ``exp(u)./(2 + exp(u))`` nor ``exp(u)./(1 + exp(v))``."""
-    if n.op not in (ar.EDIV, ar.DIV) or n.args[1].op is not ar.ADD:
+    if n.op not in (ar.EDIV, ar.DIV):
         return None
-    top, (a, b) = n.args[0], n.args[1].args
-    e = b if is_one(a) else a if is_one(b) else None
-    if e is None or e.op is not ew.UNARY["exp"] or e.shape != n.shape:
+    top, e = n.args[0], _one_plus_exp(n.args[1], n)
+    if e is None:
         return None
     if top == e:
         return ew.unary("sigmoid", e.args[0])
@@ -37,16 +45,11 @@ def softplus(n: Node) -> Node | None:
     overflow where exp(u) does. Not ``log(2 + exp(u))``."""
     if n.op is ew.UNARY["log1p"] and n.args[0].op is ew.UNARY["exp"]:
         return ew.unary("softplus", n.args[0].args[0])
-    if n.op is not ew.UNARY["log"] or n.args[0].op is not ar.ADD:
-        return None
-    a, b = n.args[0].args
-    e = b if is_one(a) else a if is_one(b) else None
-    if e is not None and e.op is ew.UNARY["exp"] and e.shape == n.shape:
-        return ew.unary("softplus", e.args[0])
-    return None
+    e = _one_plus_exp(n.args[0], n) if n.op is ew.UNARY["log"] else None
+    return None if e is None else ew.unary("softplus", e.args[0])
 
 
-def weighted_sigmoid(t: Node) -> tuple[Node | None, Node] | None:
+def _weighted_sigmoid(t: Node) -> tuple[Node | None, Node] | None:
     """(w, σ(u)) for a term w.*σ(u) (w None for σ(u) alone)."""
     if t.op is ew.UNARY["sigmoid"]:
         return None, t
@@ -67,7 +70,7 @@ def sigmoid_complement(n: Node) -> Node | None:
     terms = sy.expand(n, elementwise=True)  # (1 - y).*σ(u) - y.*σ(-u) = σ(u) - y
     seen: dict[tuple[Node | None, Node, float], int] = {}
     for i, (c, t) in enumerate(terms):
-        parts = weighted_sigmoid(t)
+        parts = _weighted_sigmoid(t)
         if parts is None:
             continue
         w, f = parts
@@ -83,7 +86,7 @@ def sigmoid_complement(n: Node) -> Node | None:
     return None
 
 
-def negatives(u: Node, v: Node) -> bool:
+def _negatives(u: Node, v: Node) -> bool:
     return (u.op is ar.NEG and u.args[0] == v) or (v.op is ar.NEG and v.args[0] == u)
 
 
@@ -92,7 +95,7 @@ def sigmoid_product(n: Node) -> Node | None:
     if n.op is not ar.HAD and not (n.op in (ar.SCALE, ar.MATMUL) and n.shape.is_scalar):
         return None
     for e, s in (n.args, n.args[::-1]):
-        if e.op is ew.UNARY["exp"] and s.op is ew.UNARY["sigmoid"] and negatives(e.args[0], s.args[0]):
+        if e.op is ew.UNARY["exp"] and s.op is ew.UNARY["sigmoid"] and _negatives(e.args[0], s.args[0]):
             return ew.unary("sigmoid", e.args[0])
     return None
 

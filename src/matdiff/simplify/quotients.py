@@ -122,8 +122,7 @@ def _power(f: Node, p: int) -> Node:
 def _product(factors: list[tuple[Node, int]]) -> Node | None:
     out: Node | None = None
     for f, p in factors:
-        term = f if p == 1 else apply(ew.POWC, (f,), float(p))
-        out = term if out is None else ar.mul(out, term)
+        out = _power(f, p) if out is None else ar.mul(out, _power(f, p))
     return out
 
 

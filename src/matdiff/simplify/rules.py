@@ -251,8 +251,8 @@ def _cancel(a: Node, b: Node) -> tuple[list[Node], list[Node], list[Node]] | Non
 
 def _chain(n: Node) -> Node | None:
     """A product chain, left-associated: X*inv(X) = I, X*adj(X) = det(X)*I (powers of
-    either too), I*A = A, X^j*X^k = X^(j+k), diag(a)*diag(b) = diag(a.*b), diag(a)*v =
-    a.*v, and a zero factor makes the product zero."""
+    either too), I*A = A, X^j*X^k = X^(j+k), diag(a)*diag(b) = diag(a.*b), and a zero
+    factor makes the product zero."""
     if n.op is not ar.MATMUL:
         return None
     out: list[Node] = []
@@ -268,10 +268,6 @@ def _chain(n: Node) -> Node | None:
             scales += cancelled[0]
             out += cancelled[1]
             todo += cancelled[2]
-        elif out and out[-1].op is la.DIAG and out[-1].shape.is_matrix and f.shape.is_col:
-            todo.append(ar.had(out.pop().args[0], f))  # diag(a)*v = a.*v
-        elif out and f.op is la.DIAG and f.shape.is_matrix and out[-1].shape.row:
-            todo.append(ar.transpose(ar.had(f.args[0], ar.transpose(out.pop()))))  # v'*diag(a)
         elif out and f.op is la.DIAG and out[-1].op is la.DIAG and f.shape.is_matrix \
                 and out[-1].shape.is_matrix:
             both = ar.had(out.pop().args[0], f.args[0])
@@ -337,13 +333,17 @@ def _diag_sum(n: Node) -> Node | None:
 
 
 def _diag_vector(n: Node) -> Node | None:
-    """diag(a)*x = a.*x and x'*diag(a) = (a.*x)' for vectors a, x."""
-    if n.op is ar.MATMUL:
-        a, b = n.args
+    """diag(a)*x = a.*x and x'*diag(a) = (a.*x)' for vectors a, x, anywhere in a product
+    chain (A*diag(a)*x*y' = A*(a.*x)*y')."""
+    if n.op is not ar.MATMUL:
+        return None
+    f = ar.chain_factors(n)
+    for i in range(len(f) - 1):
+        a, b = f[i], f[i + 1]
         if a.op is la.DIAG and a.shape.is_matrix and b.shape.is_col:
-            return ar.had(a.args[0], b)
+            return ar.chain_product([*f[:i], ar.had(a.args[0], b), *f[i + 2:]])
         if b.op is la.DIAG and b.shape.is_matrix and a.shape.row:
-            return ar.transpose(ar.had(b.args[0], ar.transpose(a)))
+            return ar.chain_product([*f[:i], ar.transpose(ar.had(b.args[0], ar.transpose(a))), *f[i + 2:]])
     return None
 
 
@@ -462,7 +462,7 @@ RULES: list[Rule] = [
          _expand_to_collect),
     Rule("reciprocal", "a.*(1./b) = a./b", _reciprocal),
     Rule("diag-sum", "a*diag(u) + b*diag(v) = diag(a*u + b*v)", _diag_sum),
-    Rule("diag-vector", "diag(a)*x = a.*x, x'*diag(a) = (a.*x)'", _diag_vector),
+    Rule("diag-vector", "diag(a)*x = a.*x, x'*diag(a) = (a.*x)' (in a chain)", _diag_vector),
     Rule("bilinear-sum", "sum((a*b').*M) = a'*M*b", _bilinear_sum),
     Rule("log-det", "log(det(X)) = logdet(X)", _log_det),
     Rule("sigmoid", "exp(u)./(1 + exp(u)) = σ(u), 1./(1 + exp(u)) = σ(-u)", lg.sigmoid),
